@@ -1,0 +1,45 @@
+"""The library API the CLI is a skin over: compile a catalogue query, run it on a lake."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from flowlake import registry
+from flowlake.compiler import CompiledQuery, compile_query
+from flowlake.engines.base import Result
+from flowlake.errors import MissingFieldsError
+from flowlake.lake import Lake
+from flowlake.timewindow import TimeWindow
+
+
+@dataclass
+class QueryRun:
+    compiled: CompiledQuery
+    result: Result
+
+
+def check_fields(query: CompiledQuery, columns: list[str]) -> None:
+    missing = [f for f in query.spec.fields if f not in columns]
+    if missing:
+        have = [c for c in columns if c not in ("start_time", "end_time")]
+        aws = lambda cs: " ".join(registry.field_for(c).aws_name for c in cs)  # noqa: E731
+        raise MissingFieldsError(
+            f"query {query.spec.name} needs flow-log field(s) {aws(missing)}, which this lake's "
+            f"format does not have (it has: {aws(have) or 'no files'})"
+        )
+
+
+def run_query(
+    name: str,
+    params: dict[str, Any] | None,
+    lake: Lake,
+    engine: Any = None,
+) -> QueryRun:
+    from flowlake.engines.duckdb import DuckDBEngine
+
+    engine = engine or DuckDBEngine(lake)
+    compiled = compile_query(name, params, engine.dialect, lake.window)
+    check_fields(compiled, engine.columns())
+    return QueryRun(compiled, engine.run(compiled.sql))
+
+
+__all__ = ["Lake", "QueryRun", "TimeWindow", "compile_query", "run_query"]

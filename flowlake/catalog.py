@@ -1,0 +1,136 @@
+"""The query catalogue: `queries/<name>.sql` files, each with a TOML header in a Jinja comment.
+
+    {#- flowlake
+    title = "Rejected traffic by destination port"
+    description = "..."
+    columns = ["dstport", "protocol", "rejects"]
+    fields = ["dstport", "protocol", "action"]      # flow-log fields the query reads
+    chart = { kind = "bar", x = "dstport", y = "rejects" }
+    answers = ["seed: SSH blocked by SG/NACL ..."]
+    insights = '''fields ... | filter action = "REJECT"'''
+
+    [params.port]
+    type = "port"
+    help = "only this destination port"
+    -#}
+    SELECT ...
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flowlake.errors import UsageError
+from flowlake.params import SqlValue, convert
+from flowlake.resources import queries_dir
+
+PARAM_TYPES = (
+    "int", "port", "protocol", "ip", "cidr", "address", "enum", "action", "string",
+    "duration", "timestamp", "bool",
+)  # fmt: skip
+_HEADER_START = "{#- flowlake"
+_HEADER_END = "-#}"
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    type: str
+    help: str
+    default: Any = None
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+    def convert(self, raw: Any) -> SqlValue:
+        return convert(self.type, raw, self.name, list(self.choices))
+
+    def describe(self) -> str:
+        kind = "|".join(self.choices) if self.choices else self.type
+        if self.required:
+            return f"{self.name} ({kind}, required)"
+        return f"{self.name} ({kind}, default {self.default})" if self.default is not None else f"{self.name} ({kind}, optional)"
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    name: str
+    title: str
+    description: str
+    params: dict[str, ParamSpec]
+    columns: list[str]
+    fields: list[str]
+    body: str
+    path: Path
+    chart: dict[str, str] | None = None
+    answers: list[str] = field(default_factory=list)
+    insights: str | None = None
+
+    def bind(self, raw: dict[str, Any]) -> dict[str, SqlValue | None]:
+        """Validate user parameters against the spec; unknown names and bad values are errors."""
+        unknown = sorted(set(raw) - set(self.params))
+        if unknown:
+            known = ", ".join(self.params) or "none"
+            raise UsageError(f"query {self.name} has no parameter {unknown[0]!r} (parameters: {known})")
+        bound: dict[str, SqlValue | None] = {}
+        for name, spec in self.params.items():
+            value = raw.get(name, spec.default)
+            if value is None or value == "":
+                if spec.required:
+                    raise UsageError(f"query {self.name} needs parameter {name}: -p {name}=VALUE")
+                bound[name] = None
+            else:
+                bound[name] = spec.convert(value)
+        return bound
+
+
+def parse_header(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    if not text.startswith(_HEADER_START):
+        raise ValueError(f"{path}: a query file starts with a '{_HEADER_START}' header")
+    end = text.index(_HEADER_END)
+    header = tomllib.loads(text[len(_HEADER_START) : end])
+    return header, text[end + len(_HEADER_END) :].lstrip("\n")
+
+
+def load_spec(path: Path) -> QuerySpec:
+    header, body = parse_header(path.read_text(), path)
+    params = {}
+    for name, p in header.get("params", {}).items():
+        if p.get("type") not in PARAM_TYPES:
+            raise ValueError(f"{path}: parameter {name} has unknown type {p.get('type')!r}")
+        params[name] = ParamSpec(
+            name=name,
+            type=p["type"],
+            help=p.get("help", ""),
+            default=p.get("default"),
+            required=p.get("required", False),
+            choices=tuple(p.get("choices", ())),
+        )
+    return QuerySpec(
+        name=path.stem,
+        title=header["title"],
+        description=header["description"].strip(),
+        params=params,
+        columns=list(header.get("columns", [])),
+        fields=list(header.get("fields", [])),
+        body=body,
+        path=path,
+        chart=header.get("chart"),
+        answers=list(header.get("answers", [])),
+        insights=(header.get("insights") or "").strip() or None,
+    )
+
+
+@cache
+def catalog() -> dict[str, QuerySpec]:
+    return {p.stem: load_spec(p) for p in sorted(queries_dir().glob("*.sql"))}
+
+
+def get(name: str) -> QuerySpec:
+    specs = catalog()
+    if name not in specs:
+        close = [n for n in specs if name in n or n in name]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(f"unknown query {name!r}{hint}: `flowlake list` shows the catalogue")
+    return specs[name]

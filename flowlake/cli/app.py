@@ -1,0 +1,221 @@
+"""Commands. Each parses its options, calls the library, and renders; nothing else."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flowlake.cli import options as opt
+from flowlake.errors import UsageError
+
+app = typer.Typer(
+    name="flowlake",
+    help="VPC Flow Logs troubleshooting as SQL: rejected traffic, by which layer, since when.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def parse_params(pairs: list[str] | None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"parameter {pair!r} is not NAME=VALUE")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def build_lake(
+    lake: str | None,
+    since: str | None,
+    until: str | None,
+    fields: str | None = None,
+    strict: bool = False,
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+):  # type: ignore[no-untyped-def]
+    from flowlake import config, registry
+    from flowlake.lake import Lake
+    from flowlake.lake.store import S3Options
+    from flowlake.timewindow import TimeWindow
+
+    location = config.setting("lake", lake)
+    if not location:
+        raise UsageError("no lake given: pass --lake FOLDER|s3://bucket/prefix or set FLOWLAKE_LAKE")
+    field_text = config.setting("fields", fields)
+    return Lake(
+        location=location,
+        window=TimeWindow.parse(since, until),
+        fields=registry.parse_format(field_text) if field_text else None,
+        s3=S3Options(
+            profile=config.setting("profile", profile),
+            region=config.setting("region", region),
+            endpoint_url=config.setting("endpoint_url", endpoint_url),
+        ),
+        strict=strict,
+    )
+
+
+def report(warnings: list[str], notices: list[str]) -> None:
+    for line in notices:
+        print(f"flowlake: {line}", file=sys.stderr)
+    for line in warnings:
+        print(f"flowlake: warning: {line}", file=sys.stderr)
+
+
+@app.command("list")
+def list_queries(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """List the query catalogue: name, title and parameters.
+
+    Example: flowlake list --format json
+    """
+    from flowlake.catalog import catalog
+
+    specs = catalog().values()
+    if fmt == "json":
+        rows = [
+            {
+                "name": s.name,
+                "title": s.title,
+                "params": [
+                    {"name": p.name, "type": p.type, "default": p.default, "required": p.required,
+                     "choices": list(p.choices), "help": p.help}
+                    for p in s.params.values()
+                ],
+            }
+            for s in specs
+        ]
+        print(json.dumps(rows, indent=2))
+        return
+    if fmt != "table":
+        raise UsageError(f"unknown format {fmt!r}: use table or json")
+    width = max(len(s.name) for s in specs)
+    for s in specs:
+        params = ", ".join(p.name for p in s.params.values())
+        print(f"{s.name:<{width}}  {s.title}" + (f"  [{params}]" if params else ""))
+
+
+@app.command()
+def show(name: Annotated[str, typer.Argument(help="Query name, from `flowlake list`.")]) -> None:
+    """Describe a query: what it answers, its parameters, its SQL for both engines, and the
+    CloudWatch Logs Insights query it replaces.
+
+    Example: flowlake show reject-by-port
+    """
+    from flowlake.catalog import get
+    from flowlake.compiler import compile_query
+
+    spec = get(name)
+    print(f"{spec.name}: {spec.title}\n\n{spec.description}\n")
+    print("Parameters:")
+    for p in spec.params.values():
+        print(f"  {p.describe()}: {p.help}")
+    if not spec.params:
+        print("  none")
+    print(f"\nColumns: {', '.join(spec.columns)}")
+    print(f"Flow-log fields needed: {' '.join(spec.fields)}")
+    if spec.answers:
+        print("\nAnswers:")
+        for answer in spec.answers:
+            print(f"  - {answer}")
+    if spec.insights:
+        print("\nCloudWatch Logs Insights equivalent:\n")
+        print("\n".join("  " + line for line in spec.insights.splitlines()))
+    for dialect in ("duckdb", "athena"):
+        print(f"\nSQL ({dialect}, default parameters):\n")
+        print(compile_query(name, {}, dialect).sql + ";")
+
+
+@app.command()
+def sql(
+    name: Annotated[str, typer.Argument(help="Query name, from `flowlake list`.")],
+    params: opt.Params = None,
+    dialect: opt.Dialect = "duckdb",
+    since: opt.Since = None,
+    until: opt.Until = None,
+) -> None:
+    """Print a query's SQL for DuckDB or Athena, to paste into a BI tool or the Athena console.
+
+    Example: flowlake sql reject-by-port -p port=22 --dialect athena --since 7d
+    """
+    from flowlake.compiler import compile_query
+    from flowlake.timewindow import TimeWindow
+
+    compiled = compile_query(name, parse_params(params), dialect, TimeWindow.parse(since, until))
+    print(compiled.sql + ";")
+
+
+@app.command()
+def query(
+    name: Annotated[str, typer.Argument(help="Query name, from `flowlake list`.")],
+    params: opt.Params = None,
+    lake: opt.Lake = None,
+    since: opt.Since = None,
+    until: opt.Until = None,
+    fmt: opt.Format = "table",
+    output: opt.Output = None,
+    fields: opt.Fields = None,
+    strict: opt.Strict = False,
+    profile: opt.Profile = None,
+    region: opt.Region = None,
+    endpoint_url: opt.EndpointUrl = None,
+) -> None:
+    """Run a catalogue query on a lake of flow logs (local folder or S3) with DuckDB.
+
+    Example: flowlake query reject-by-port --lake s3://logs/flow --since 24h -p protocol=tcp
+    """
+    from flowlake import output as out
+    from flowlake.api import run_query
+    from flowlake.catalog import get
+    from flowlake.cli.progress import scanning
+
+    get(name)  # an unknown query is reported before anything else
+    the_lake = build_lake(lake, since, until, fields, strict, profile, region, endpoint_url)
+    with scanning(the_lake):
+        run = run_query(name, parse_params(params), the_lake)
+    out.render(run.result.table, fmt, output, title=run.compiled.spec.title)
+    report(run.result.warnings, run.result.notices)
+
+
+@app.command()
+def demo(
+    folder: Annotated[
+        Path | None, typer.Option(help="Where to write the sample lake (default: a temp folder).")
+    ] = None,
+    fmt: opt.Format = "table",
+) -> None:
+    """Generate a sample lake holding the seeds' scenarios (recent timestamps, AWS's layout),
+    then run reject-by-port on it.
+
+    Example: flowlake demo --folder ./sample-lake
+    """
+    import tempfile
+
+    from flowlake import output as out
+    from flowlake.api import run_query
+    from flowlake.lake import Lake
+    from flowlake.sample_lake import write_sample_lake
+
+    root = folder or Path(tempfile.mkdtemp(prefix="flowlake-demo-"))
+    sample = write_sample_lake(root)
+    print(
+        f"Sample lake: {sample.root} ({len(sample.files)} files, {sample.records} records, "
+        f"{sample.start:%Y-%m-%d %H:%M} to {sample.end:%H:%M} UTC)",
+        file=sys.stderr,
+    )
+    run = run_query("reject-by-port", {}, Lake(str(sample.root)))
+    out.render(run.result.table, fmt, None, title="reject-by-port on the sample lake")
+    report(run.result.warnings, run.result.notices)
+    print(
+        f"\nTry: flowlake query sg-vs-nacl --lake {sample.root}\n"
+        f"     flowlake sql reject-by-port --dialect athena",
+        file=sys.stderr,
+    )

@@ -1,0 +1,101 @@
+"""Templates to SQL: Jinja2 renders a query in the source dialect (Athena/Trino, see
+docs/decisions/0001-source-dialect.md), then sqlglot writes it for the target engine."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flowlake.catalog import QuerySpec, get
+from flowlake.errors import FlowlakeError, UsageError
+from flowlake.params import SqlValue, timestamp_literal
+from flowlake.resources import sql_dir
+from flowlake.timewindow import TimeWindow
+
+SOURCE_DIALECT = "athena"
+DIALECTS = ("duckdb", "athena")
+DELIVERY_MARGIN = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class WindowContext:
+    """The time window as templates see it: SQL literals, and Athena's partition days."""
+
+    since: str | None = None
+    until: str | None = None
+    first_day: str | None = None
+    last_day: str | None = None
+
+    @classmethod
+    def of(cls, window: TimeWindow) -> "WindowContext":
+        if window.is_open:
+            return cls()
+        last = (window.until or datetime.now(UTC)) + DELIVERY_MARGIN
+        return cls(
+            since=timestamp_literal(window.since) if window.since else None,
+            until=timestamp_literal(window.until) if window.until else None,
+            first_day=f"{window.since:%Y/%m/%d}" if window.since else None,
+            last_day=f"{last:%Y/%m/%d}" if window.since else None,
+        )
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    spec: QuerySpec
+    dialect: str
+    sql: str
+    source: str  # the rendered template, in the source dialect
+
+
+def _environment(target: str, window: WindowContext) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(sql_dir() / "macros")),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(target=target, window=window)
+    for macro_file in sorted((sql_dir() / "macros").glob("*.sql")):
+        module = env.get_template(macro_file.name).make_module()
+        env.globals.update(
+            {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
+        )
+    return env
+
+
+def render(
+    spec: QuerySpec, bound: dict[str, SqlValue | None], target: str, window: TimeWindow
+) -> str:
+    import jinja2
+
+    env = _environment(target, WindowContext.of(window))
+    try:
+        return env.from_string(spec.body).render(**bound).strip().rstrip(";")
+    except jinja2.TemplateError as exc:
+        raise FlowlakeError(f"query {spec.name}: template error: {exc}") from None
+
+
+def transpile(source_sql: str, dialect: str, name: str = "query") -> str:
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    if dialect not in DIALECTS:
+        raise UsageError(f"unknown dialect {dialect!r}: use {' or '.join(DIALECTS)}")
+    try:
+        return sqlglot.transpile(source_sql, read=SOURCE_DIALECT, write=dialect, pretty=True)[0]
+    except SqlglotError as exc:
+        raise FlowlakeError(f"{name}: SQL does not parse: {str(exc).splitlines()[0]}") from None
+
+
+def compile_query(
+    name: str,
+    params: dict[str, Any] | None = None,
+    dialect: str = "duckdb",
+    window: TimeWindow | None = None,
+) -> CompiledQuery:
+    spec = get(name)
+    bound = spec.bind(params or {})
+    source = render(spec, bound, dialect, window or TimeWindow())
+    return CompiledQuery(spec, dialect, transpile(source, dialect, spec.name), source)

@@ -1,0 +1,223 @@
+"""The local engine: DuckDB in-process over the lake's files (a folder or S3 through httpfs)."""
+
+import re
+from typing import Any
+
+from flowlake import registry
+from flowlake.engines.base import Result
+from flowlake.engines.duckdb_conn import connect
+from flowlake.errors import FlowlakeError, LakeError
+from flowlake.lake import Lake
+from flowlake.lake.discovery import Source
+from flowlake.lake.view import (
+    duckdb_type,
+    file_list,
+    flow_logs_view,
+    parquet_reader,
+    quote,
+    recovered_table,
+    rejects_scan,
+    rejects_table,
+    string_literal,
+    text_reader,
+)
+
+_IO_ERROR = re.compile(r"(gzip|GZIP|decompress|zlib|Parquet|parquet|magic bytes)")
+
+
+class DuckDBEngine:
+    name = "duckdb"
+    """Runs in-process; reads local folders and s3:// (httpfs from its PyPI wheel)."""
+    dialect = "duckdb"
+
+    def __init__(self, lake: Lake | None = None):
+        self.lake = lake
+        self.con: Any = None
+        self._columns: list[str] = []
+        self._text_sources: dict[int, Source] = {}
+        self._excluded: set[str] = set()
+        self.warnings: list[str] = []
+        self.notices: list[str] = []
+
+    # -- set-up ---------------------------------------------------------------------------
+    def connect(self) -> Any:
+        if self.con is None:
+            is_s3 = bool(self.lake and self.lake.is_s3)
+            self.con = connect(httpfs=is_s3)
+            if is_s3 and self.lake:
+                from flowlake.lake.aws import duckdb_secret
+
+                options = ", ".join(
+                    f"{k} {string_literal(v) if k not in ('USE_SSL',) else v}"
+                    for k, v in duckdb_secret(self.lake.s3).items()
+                )
+                self.con.execute(f"CREATE OR REPLACE TEMP SECRET flowlake_s3 (TYPE s3, {options})")
+            if self.lake:
+                self._register_lake()
+        return self.con
+
+    def _path(self, key: str) -> str:
+        assert self.lake
+        return self.lake.store.reader_path(key)
+
+    def _register_lake(self) -> None:
+        assert self.lake
+        discovery = self.lake.discovery
+        if not discovery.sources:
+            self.notices.append(f"no flow-log files in {self.lake.store.url} for this time window")
+        self._build_view()
+
+    def _build_view(self) -> None:
+        assert self.lake and self.con
+        branches: list[str] = []
+        columns: list[str] = []
+        self._text_sources = {}
+        for index, source in enumerate(self.lake.discovery.sources):
+            paths = [self._path(k) for k in source.keys if self._path(k) not in self._excluded]
+            if not paths:
+                continue
+            if source.kind == "parquet":
+                source_columns = self._parquet_columns(paths)
+                branches.append(parquet_reader(paths, source_columns))
+            else:
+                source_columns = list(source.fields)
+                self._text_sources[index] = source
+                self._create_recovered_table(index, source)
+                branches.append(text_reader(source, paths, index))
+                branches.append(f"SELECT * FROM {recovered_table(index)}")
+            columns += [c for c in source_columns if c not in columns]
+        if not branches:  # nothing in the window: an empty view with every known column
+            known = [f.column for f in registry.fields()]
+            empty = ", ".join(f"NULL::{duckdb_type(c)} AS {quote(c)}" for c in known)
+            branches, columns = [f"SELECT {empty} WHERE false"], known
+        self._columns = columns + [c for c in ("start_time", "end_time") if c.split("_")[0] in columns]
+        self.con.execute(flow_logs_view(branches, columns, self.lake.window))
+
+    def _parquet_columns(self, paths: list[str]) -> list[str]:
+        try:
+            described = self.con.execute(f"DESCRIBE {parquet_reader(paths, None)}").fetchall()
+        except Exception as exc:
+            raise LakeError(f"cannot read Parquet files: {_first_line(exc)}") from None
+        return [registry.column_name(row[0]) for row in described]
+
+    def _create_recovered_table(self, index: int, source: Source) -> None:
+        columns = ", ".join(f"{quote(c)} {duckdb_type(c)}" for c in source.fields)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {recovered_table(index)} ({columns})")
+
+    # -- queries --------------------------------------------------------------------------
+    def columns(self) -> list[str]:
+        self.connect()
+        return list(self._columns)
+
+    def run(self, sql: str) -> Result:
+        self.connect()
+        table = self._execute(sql)
+        if self._text_sources and self._recover_lines():
+            table = self._execute(sql)  # again, now with the recovered lines in the view
+        return Result(table, warnings=self.warnings, notices=self.notices)
+
+    def _execute(self, sql: str) -> Any:
+        for index in self._text_sources:
+            self.con.execute(f"DROP TABLE IF EXISTS {rejects_table(index)}")
+            self.con.execute(f"DROP TABLE IF EXISTS {rejects_scan(index)}")
+        while True:
+            try:
+                return self.con.execute(sql).to_arrow_table()
+            except Exception as exc:
+                if not self._skip_unreadable_file(exc):
+                    raise _engine_error(exc) from None
+
+    def _skip_unreadable_file(self, exc: Exception) -> bool:
+        """A corrupt file fails the whole scan: find it, drop it from the view, go on."""
+        if not self.lake or not _IO_ERROR.search(str(exc)):
+            return False
+        bad = self._find_unreadable()
+        if not bad:
+            return False
+        if self.lake.strict:
+            raise LakeError(f"{bad}: cannot be read ({_first_line(exc)})")
+        self.warnings.append(f"skipped {bad}: not a readable flow-log file ({_first_line(exc)})")
+        self._excluded.add(bad)
+        self._build_view()
+        return True
+
+    def _find_unreadable(self) -> str | None:
+        assert self.lake
+        for index, source in enumerate(self.lake.discovery.sources):
+            for key in source.keys:
+                path = self._path(key)
+                if path in self._excluded:
+                    continue
+                reader = (
+                    parquet_reader([path], None)
+                    if source.kind == "parquet"
+                    else text_reader(source, [path], None)
+                )
+                try:
+                    self.con.execute(f"SELECT count(*) FROM ({reader})").fetchall()
+                except Exception:
+                    return path
+        return None
+
+    def _recover_lines(self) -> bool:
+        """Sort rejected lines: runs of spaces are recovered, anything else is malformed."""
+        assert self.lake
+        recovered_any = False
+        malformed: dict[str, list[int]] = {}
+        for index, source in self._text_sources.items():
+            rows = self.con.execute(
+                f"SELECT DISTINCT s.file_path, e.line, e.csv_line FROM {rejects_table(index)} e "
+                f"JOIN {rejects_scan(index)} s USING (scan_id, file_id) ORDER BY 1, 2"
+            ).fetchall()
+            good: list[tuple[Any, ...]] = []
+            for path, line, text in rows:
+                values = _split_record(text, source)
+                if values is None:
+                    malformed.setdefault(path, []).append(int(line))
+                else:
+                    good.append(values)
+            if good:
+                typed = ", ".join(
+                    f"TRY_CAST(NULLIF(${n + 1}, '-') AS {duckdb_type(c)})"
+                    for n, c in enumerate(source.fields)
+                )
+                self.con.executemany(
+                    f"INSERT INTO {recovered_table(index)} SELECT {typed}", good
+                )
+                recovered_any = True
+        for path, lines in malformed.items():
+            if self.lake.strict:
+                raise LakeError(f"{path}: line {lines[0]} is not a valid flow-log record")
+            shown = ", ".join(map(str, lines[:5])) + (" ..." if len(lines) > 5 else "")
+            self.warnings.append(
+                f"skipped {len(lines)} malformed line(s) in {path} (line {shown}); --strict to fail"
+            )
+        return recovered_any
+
+
+def _split_record(text: str, source: Source) -> tuple[str, ...] | None:
+    """The fields of a rejected line if it is a record with irregular spacing, else None."""
+    tokens = text.split()
+    if len(tokens) != len(source.fields):
+        return None
+    for token, column in zip(tokens, source.fields, strict=True):
+        if token != "-" and registry.field_for(column).is_numeric and column != "export_timestamp":
+            if not token.lstrip("-").isdigit():
+                return None
+    return tuple(tokens)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _engine_error(exc: Exception) -> FlowlakeError:
+    message = _first_line(exc)
+    lowered = message.lower()
+    if "403" in message or "access denied" in lowered or "forbidden" in lowered:
+        return LakeError(f"S3 denied access while reading the lake: {message}")
+    if "could not establish connection" in lowered or "connection refused" in lowered:
+        return LakeError(f"cannot reach the S3 endpoint: {message}")
+    return FlowlakeError(f"query failed in DuckDB: {message}")
+
+

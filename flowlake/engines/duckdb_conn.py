@@ -1,0 +1,46 @@
+"""A DuckDB connection set up the flowlake way: UTC, httpfs from its wheel, our SQL macros."""
+
+from pathlib import Path
+from typing import Any
+
+from flowlake.errors import FlowlakeError
+from flowlake.resources import sql_dir
+
+
+def httpfs_extension_path() -> Path:
+    """The httpfs binary shipped by the `duckdb-extension-httpfs` wheel for this duckdb."""
+    import duckdb
+
+    try:
+        import duckdb_extension_httpfs
+    except ImportError:
+        raise FlowlakeError(
+            "the duckdb-extension-httpfs package is not installed (needed for s3:// lakes): "
+            f"pip install duckdb-extension-httpfs=={duckdb.__version__}"
+        ) from None
+    base = Path(duckdb_extension_httpfs.__file__).parent / "extensions"
+    wanted = base / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
+    if not wanted.is_file():
+        found = sorted(p.name for p in base.iterdir()) if base.is_dir() else []
+        raise FlowlakeError(
+            f"duckdb {duckdb.__version__} needs httpfs built for v{duckdb.__version__}, but the "
+            f"installed duckdb-extension-httpfs has {', '.join(found) or 'none'}: "
+            f"pip install duckdb-extension-httpfs=={duckdb.__version__}"
+        )
+    return wanted
+
+
+def connect(*, httpfs: bool = False) -> Any:
+    import duckdb
+
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    con.execute("SET enable_progress_bar = false")  # stdout carries results only
+    con.execute("SET TimeZone = 'UTC'")
+    if httpfs:
+        # signature checks stay on: the wheel's binary is signed by DuckDB
+        con.execute(f"LOAD '{httpfs_extension_path()}'")
+    for macro_file in sorted((sql_dir() / "duckdb").glob("*.sql")):
+        con.execute(macro_file.read_text())
+    return con

@@ -1,0 +1,203 @@
+"""Finding a lake's flow-log files for a time window, and grouping them by format.
+
+The walk lists one directory level at a time. Above the date levels (account, region, ...) it
+lists everything; at a date level it only visits the days (and hours) the window can hold, so
+files outside the window are never listed nor opened. Within a flow log every file has the same
+format (AWS fixes it when the flow log is created), so one header per flow log is read.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flowlake import registry
+from flowlake.errors import LakeError
+from flowlake.lake import layout
+from flowlake.lake.store import ObjectInfo, Store
+from flowlake.timewindow import TimeWindow
+
+# How late AWS may deliver a record after its flow started ("best effort", typically 10 minutes).
+DELIVERY_MARGIN = timedelta(hours=1)
+# A file's name is stamped when it is opened; records it holds may start a little before that.
+STAMP_MARGIN = timedelta(minutes=20)
+
+FLOW_LOG_SUFFIXES = (".log.gz", ".log", ".log.parquet", ".parquet", ".gz", ".txt")
+# Folders in a log bucket that never hold flow logs (other services, flowlake's own data).
+SKIP_DIRS = re.compile(
+    r"^(CloudTrail|CloudTrail-Digest|CloudTrail-Insight|Config|elasticloadbalancing|config|"
+    r"_flowlake|aws-service=(?!vpcflowlogs).*)/$"
+)
+_YEAR_DIR = re.compile(r"^(year=)?\d{4}/$")
+_MONTH_DIR = re.compile(r"^(month=)?\d{2}/$")
+_HOUR_DIR = re.compile(r"^(hour=)?(\d{2})/$")
+_ISO_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class Source:
+    """Files read by one reader call: same kind, same columns in the same order."""
+
+    kind: str  # "text" or "parquet"
+    fields: tuple[str, ...]  # column names in file order (text); empty for parquet
+    header: bool
+    gzip: bool
+    keys: tuple[str, ...]
+    bytes: int
+
+    def describe(self) -> str:
+        what = "Parquet" if self.kind == "parquet" else ("header" if self.header else "no header")
+        return f"{len(self.keys)} file(s), {what}"
+
+
+@dataclass
+class Discovery:
+    sources: list[Source] = field(default_factory=list)
+    listings: int = 0  # directory listings made (S3 LIST calls)
+
+    @property
+    def files(self) -> int:
+        return sum(len(s.keys) for s in self.sources)
+
+    @property
+    def bytes(self) -> int:
+        return sum(s.bytes for s in self.sources)
+
+
+def _leaf(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1] + "/"
+
+
+def _is_flow_log_file(key: str) -> bool:
+    return key.endswith(FLOW_LOG_SUFFIXES) or "." not in key.rsplit("/", 1)[-1]
+
+
+def _stamp(key: str) -> datetime | None:
+    match = layout.FILE_NAME.search(key.rsplit("/", 1)[-1])
+    if not match:
+        return None
+    return datetime.strptime(match["stamp"], "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+
+
+def _in_window_by_name(key: str, window: TimeWindow) -> bool:
+    stamp = _stamp(key)
+    if stamp is None:
+        return True
+    if window.since and stamp < window.since - STAMP_MARGIN:
+        return False
+    return not (window.until and stamp > window.until + DELIVERY_MARGIN)
+
+
+class _Walker:
+    def __init__(self, store: Store, window: TimeWindow):
+        self.store = store
+        self.window = window
+        self.found: list[ObjectInfo] = []
+        self.listings = 0
+
+    def _list(self, prefix: str) -> tuple[list[str], list[ObjectInfo]]:
+        self.listings += 1
+        return self.store.list_dir(prefix)
+
+    def _keep(self, files: Iterable[ObjectInfo]) -> None:
+        self.found += [
+            f for f in files if _is_flow_log_file(f.key) and _in_window_by_name(f.key, self.window)
+        ]
+
+    def visit(self, prefix: str, depth: int = 0) -> None:
+        if depth > MAX_DEPTH:
+            return
+        dirs, files = self._list(prefix)
+        self._keep(files)
+        years = [d for d in dirs if _YEAR_DIR.match(_leaf(d))]
+        if years:
+            self._visit_dates(prefix, hive=_leaf(years[0]).startswith("year="))
+        for sub in dirs:
+            if sub not in years and not SKIP_DIRS.match(_leaf(sub)):
+                self.visit(sub, depth + 1)
+
+    def _visit_dates(self, root: str, hive: bool) -> None:
+        days = self.window.days(DELIVERY_MARGIN)
+        if days is None:  # no lower bound: everything under the partition root
+            self._keep(self.store.walk(root))
+            self.listings += 1
+            return
+        for day in days:
+            if hive:
+                prefix = f"{root}year={day:%Y}/month={day:%m}/day={day:%d}/"
+            else:
+                prefix = f"{root}{day:%Y/%m/%d}/"
+            dirs, files = self._list(prefix)
+            self._keep(files)
+            for hour_dir in dirs:
+                match = _HOUR_DIR.match(_leaf(hour_dir))
+                if match and self._hour_in_window(day, int(match[2])):
+                    self._keep(self._list(hour_dir)[1])
+
+    def _hour_in_window(self, day: object, hour: int) -> bool:
+        start = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)  # type: ignore[attr-defined]
+        if self.window.since and start + timedelta(hours=1) <= self.window.since - STAMP_MARGIN:
+            return False
+        return not (self.window.until and start > self.window.until + DELIVERY_MARGIN)
+
+
+def detect_format(first_line: str, default_fields: list[str], name: str) -> tuple[list[str], bool]:
+    """(column names in file order, has header) from a text file's first line."""
+    tokens = first_line.split()
+    names = [registry.column_name(t) for t in tokens]
+    if (
+        tokens
+        and all(_FIELD_NAME.match(t) for t in tokens)
+        and any(n in registry.by_column() for n in names)
+    ):
+        return names, True
+    if len(tokens) == len(default_fields):
+        return list(default_fields), False
+    if len(tokens) == len(default_fields) + 1 and _ISO_STAMP.match(tokens[0]):
+        # a CloudWatch Logs export: each line starts with the event's timestamp
+        return ["export_timestamp", *default_fields], False
+    raise LakeError(
+        f"{name}: lines have {len(tokens)} fields and no header, but the format has "
+        f"{len(default_fields)} ({' '.join(default_fields[:4])} ...): pass the flow log's "
+        "format with --fields"
+    )
+
+
+def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Discovery:
+    walker = _Walker(store, window)
+    walker.visit("")
+    parquet = [f for f in walker.found if f.key.endswith(".parquet")]
+    text = [f for f in walker.found if not f.key.endswith(".parquet")]
+
+    sources: dict[tuple[object, ...], list[ObjectInfo]] = defaultdict(list)
+    by_flow_log: dict[str | None, list[ObjectInfo]] = defaultdict(list)
+    for f in text:
+        if f.size:
+            by_flow_log[layout.flow_log_id(f.key) or f"file:{f.key}"].append(f)
+    for group in by_flow_log.values():
+        first = group[0]
+        line = store.first_line(first.key)
+        if not line:
+            continue  # an empty file holds no records
+        names, header = detect_format(line, default_fields, store.reader_path(first.key))
+        for f in group:
+            sources[("text", tuple(names), header, f.key.endswith(".gz"))].append(f)
+    if parquet:
+        sources[("parquet", (), False, False)] = parquet
+
+    result = Discovery(listings=walker.listings)
+    for (kind, names, header, gz), files in sources.items():
+        result.sources.append(
+            Source(
+                kind=str(kind),
+                fields=names,  # type: ignore[arg-type]
+                header=bool(header),
+                gzip=bool(gz),
+                keys=tuple(f.key for f in files),
+                bytes=sum(f.size for f in files),
+            )
+        )
+    return result

@@ -1,0 +1,35 @@
+{#- Address matching, the one place the engines differ on IPs.
+    Athena (Trino) has an IPADDRESS type and contains(cidr, address) for IPv4 and IPv6.
+    DuckDB has neither without the inet extension (not shipped as a wheel), so the duckdb variant
+    compares the address's integer (IPv4) or 32-digit hex (IPv6) form with the network's range,
+    computed once in Python: see sql/duckdb/ip_functions.sql. -#}
+
+{% macro in_cidr(column, network) -%}
+{%- set n = network.value -%}
+{%- if target == 'athena' -%}
+contains({{ network }}, TRY_CAST({{ column }} AS IPADDRESS))
+{%- elif n.version == 4 -%}
+(flowlake_ipv4_int({{ column }}) BETWEEN {{ n.first }} AND {{ n.last }})
+{%- else -%}
+(flowlake_ipv6_hex({{ column }}) BETWEEN '{{ n.first_hex }}' AND '{{ n.last_hex }}')
+{%- endif -%}
+{%- endmacro %}
+
+{#- An `address` parameter: a CIDR or address, or a text prefix as Insights users write
+    (`srcAddr like "10.0.1."`); the prefix was validated to digits, hex, dots and colons. -#}
+{% macro address_match(column, address) -%}
+{%- if address.value is string -%}
+{{ column }} LIKE '{{ address.value }}%'
+{%- else -%}
+{{ in_cidr(column, address) }}
+{%- endif -%}
+{%- endmacro %}
+
+{#- RFC 1918, CGNAT, link-local, loopback and IPv6 ULA/link-local: not the public internet. -#}
+{% macro is_private(column) -%}
+({{ column }} LIKE '10.%' OR {{ column }} LIKE '192.168.%'
+ OR regexp_like({{ column }}, '^172\.(1[6-9]|2[0-9]|3[01])\.')
+ OR regexp_like({{ column }}, '^100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.')
+ OR {{ column }} LIKE '169.254.%' OR {{ column }} LIKE '127.%'
+ OR regexp_like(lower({{ column }}), '^f[cd][0-9a-f]{2}:') OR lower({{ column }}) LIKE 'fe80:%')
+{%- endmacro %}
