@@ -112,17 +112,24 @@ def convert(kind: str, raw: Any, name: str, choices: list[str] | None = None) ->
             raise UsageError(f"parameter {name}: {raw!r} has characters not allowed in a value")
         return SqlValue(text, _quote(text))
     if kind == "duration":
-        seconds = int(parse_duration(text).total_seconds())
+        seconds = int(_named(name, parse_duration, text).total_seconds())
         return SqlValue(seconds, str(seconds))
     if kind == "timestamp":
-        instant = parse_instant(text).astimezone(UTC)
-        return SqlValue(instant, f"TIMESTAMP '{instant:%Y-%m-%d %H:%M:%S}'")
+        instant = _named(name, parse_instant, text)
+        return SqlValue(instant, timestamp_literal(instant))
     if kind == "bool":
         if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
             raise UsageError(f"parameter {name}: {raw!r} is not true or false")
         value = text.lower() in ("true", "1", "yes")
         return SqlValue(value, "TRUE" if value else "FALSE")
     raise UsageError(f"parameter {name}: unknown type {kind!r}")
+
+
+def _named(name: str, parse: Any, text: str) -> Any:
+    try:
+        return parse(text)
+    except UsageError as exc:
+        raise UsageError(f"parameter {name}: {exc}") from None
 
 
 def timestamp_literal(instant: datetime) -> str:
