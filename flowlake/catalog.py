@@ -1,19 +1,19 @@
 """The query catalogue: `queries/<name>.sql` files, each with a TOML header in a Jinja comment.
 
-    {#- flowlake
-    title = "Rejected traffic by destination port"
-    description = "..."
-    columns = ["dstport", "protocol", "rejects"]
-    fields = ["dstport", "protocol", "action"]      # flow-log fields the query reads
-    chart = { kind = "bar", x = "dstport", y = "rejects" }
-    answers = ["seed: SSH blocked by SG/NACL ..."]
-    insights = '''fields ... | filter action = "REJECT"'''
+{#- flowlake
+title = "Rejected traffic by destination port"
+description = "..."
+columns = ["dstport", "protocol", "rejects"]
+fields = ["dstport", "protocol", "action"]      # flow-log fields the query reads
+chart = { kind = "bar", x = "dstport", y = "rejects" }
+answers = ["seed: SSH blocked by SG/NACL ..."]
+insights = '''fields ... | filter action = "REJECT"'''
 
-    [params.port]
-    type = "port"
-    help = "only this destination port"
-    -#}
-    SELECT ...
+[params.port]
+type = "port"
+help = "only this destination port"
+-#}
+SELECT ...
 """
 
 import tomllib
@@ -50,7 +50,11 @@ class ParamSpec:
         kind = "|".join(self.choices) if self.choices else self.type
         if self.required:
             return f"{self.name} ({kind}, required)"
-        return f"{self.name} ({kind}, default {self.default})" if self.default is not None else f"{self.name} ({kind}, optional)"
+        return (
+            f"{self.name} ({kind}, default {self.default})"
+            if self.default is not None
+            else f"{self.name} ({kind}, optional)"
+        )
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,9 @@ class QuerySpec:
         unknown = sorted(set(raw) - set(self.params))
         if unknown:
             known = ", ".join(self.params) or "none"
-            raise UsageError(f"query {self.name} has no parameter {unknown[0]!r} (parameters: {known})")
+            raise UsageError(
+                f"query {self.name} has no parameter {unknown[0]!r} (parameters: {known})"
+            )
         bound: dict[str, SqlValue | None] = {}
         for name, spec in self.params.items():
             value = raw.get(name, spec.default)

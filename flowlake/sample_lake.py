@@ -8,7 +8,7 @@ records written. It feeds `flowlake demo` and the test suite: same (now, seed, o
 Topology (all addresses are constants below):
 
     111122223333 us-east-1  VPC 10.0.0.0/16 + 2001:db8:1234:a100::/56
-        10.0.0.0/24     public: NAT gateway 10.0.0.220 (WEB tier's internet path)
+        10.0.0.0/24     public: NAT gateway 10.0.0.220 (the private workers' way out)
         10.0.1.0/25     web server 10.0.1.10 (TCP/80 and TCP/443 from the internet)
         10.0.1.128/25   private workers 10.0.1.140-143, reaching 8.8.8.8/8.8.4.4 via the NAT gateway
         10.0.2.0/24     app clients 10.0.2.15, .27, .41 (MySQL clients, S3 and internal API users)
@@ -87,7 +87,7 @@ FLOW_LOG_IDS: dict[tuple[str, str], str] = {
     (ACCOUNT_A, EU_WEST_1): "fl-0a1b2c3d4e5f60002",
     (ACCOUNT_B, EU_WEST_1): "fl-0b2c3d4e5f6a70001",
     (ACCOUNT_B, US_EAST_1): "fl-0b2c3d4e5f6a70002",
-}
+}  # with DEFAULT_FIELDS; another format is another flow log (see flow_log_id)
 
 
 @dataclass(frozen=True)
@@ -277,9 +277,8 @@ SUBNET_B_US = "subnet-0b2c3d4e5f6a71001"  # 10.30.1.0/24, use1-az4
 BATCH = _iface(BATCH_ENI, ACCOUNT_B, US_EAST_1, VPC_B_US, SUBNET_B_US, "use1-az4", "10.30.1.40")
 IDLE_B = _iface(IDLE_ENI_B, ACCOUNT_B, US_EAST_1, VPC_B_US, SUBNET_B_US, "use1-az4", "10.30.1.41")
 
-_INSIDE = tuple(
-    ipaddress.ip_network(n) for n in ("10.0.0.0/8", IPV6_VPC_CIDR)
-)  # addresses of our VPCs: egress there is traffic-path 1 (same VPC), else 8 (internet gateway)
+# our VPCs' addresses: egress to them is traffic-path 1 (same VPC), else 8 (internet gateway)
+_INSIDE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", IPV6_VPC_CIDR))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,8 +293,8 @@ class Expected:
     end: datetime
     version: int  # the `version` field written (highest version among the written fields)
     records: tuple[Record, ...]  # every record, in file order, all v2..v5 columns, None for `-`
-    scenarios: tuple[str, ...]  # per record: web, ephemeral, ssh, scan, hscan, nat, status,
-    #                             ipv6, icmp or noise
+    # per record, its story: web, ephemeral, ssh, scan, hscan, nat, status, ipv6, icmp or noise
+    scenarios: tuple[str, ...]
     scenario_counts: dict[str, int]
     per_account_region: dict[tuple[str, str], int]  # records per (account_id, region)
     # totals
@@ -399,6 +398,24 @@ class SampleLake:
 # Generation
 
 
+TCP, UDP, ICMP = 6, 17, 1
+IN, OUT = "ingress", "egress"
+
+
+@dataclass(frozen=True)
+class Conn:
+    """A flow's addresses, ports and protocol, from the side that sends."""
+
+    src: str
+    sport: int
+    dst: str
+    dport: int
+    proto: int = TCP
+
+    def reply(self) -> "Conn":
+        return Conn(self.dst, self.dport, self.src, self.sport, self.proto)
+
+
 def _egress_path(dst: str) -> int:
     address = ipaddress.ip_address(dst)
     return 1 if any(address in net for net in _INSIDE) else 8
@@ -434,60 +451,54 @@ class _Generator:
         label: str,
         minute: int,
         nic: Interface,
-        src: str,
-        dst: str,
-        sport: int,
-        dport: int,
-        proto: int,
-        packets: int,
-        nbytes: int,
+        conn: Conn,
+        counts: tuple[int, int],
         action: str,
         direction: str,
+        when: tuple[int, int],
         *,
-        offset: int,
-        duration: int,
         flags: int = 0,
         path: int | None = None,
-        pkt_src: str | None = None,
-        pkt_dst: str | None = None,
-        src_service: str | None = None,
-        dst_service: str | None = None,
+        pkt: tuple[str, str] | None = None,
+        services: tuple[str | None, str | None] = (None, None),
     ) -> None:
+        """One record: `when` is (seconds into the minute, duration); end stays in the minute."""
         base = self.ts(minute)
-        start = base + offset
-        if direction == "egress" and path is None:
-            path = _egress_path(dst)
+        start = base + when[0]
+        if direction == OUT and path is None:
+            path = _egress_path(conn.dst)
+        pkt_src, pkt_dst = pkt or (conn.src, conn.dst)
         self.records.append(
             {
                 "version": None,
                 "account_id": nic.account,
                 "interface_id": nic.eni,
-                "srcaddr": src,
-                "dstaddr": dst,
-                "srcport": sport,
-                "dstport": dport,
-                "protocol": proto,
-                "packets": packets,
-                "bytes": nbytes,
+                "srcaddr": conn.src,
+                "dstaddr": conn.dst,
+                "srcport": conn.sport,
+                "dstport": conn.dport,
+                "protocol": conn.proto,
+                "packets": counts[0],
+                "bytes": counts[1],
                 "start": start,
-                "end": min(start + duration, base + 59),
+                "end": min(start + when[1], base + 59),
                 "action": action,
                 "log_status": "OK",
                 "vpc_id": nic.vpc,
                 "subnet_id": nic.subnet,
                 "instance_id": nic.instance,
-                "tcp_flags": flags if proto == 6 else 0,
-                "type": "IPv6" if ":" in src else "IPv4",
-                "pkt_srcaddr": pkt_src or src,
-                "pkt_dstaddr": pkt_dst or dst,
+                "tcp_flags": flags if conn.proto == TCP else 0,
+                "type": "IPv6" if ":" in conn.src else "IPv4",
+                "pkt_srcaddr": pkt_src,
+                "pkt_dstaddr": pkt_dst,
                 "region": nic.region,
                 "az_id": nic.az,
                 "sublocation_type": None,
                 "sublocation_id": None,
-                "pkt_src_aws_service": src_service,
-                "pkt_dst_aws_service": dst_service,
+                "pkt_src_aws_service": services[0],
+                "pkt_dst_aws_service": services[1],
                 "flow_direction": direction,
-                "traffic_path": path if direction == "egress" else None,
+                "traffic_path": path if direction == OUT else None,
             }
         )
         self.labels.append(label)
@@ -517,206 +528,67 @@ class _Generator:
         minute: int,
         nic: Interface,
         rng: random.Random,
-        *,
-        client: str,
-        cport: int,
-        server: str,
-        sport: int,
-        proto: int = 6,
-        server_side: bool,
+        conn: Conn,
         request: tuple[int, int],
         response: tuple[int, int],
+        *,
+        server_side: bool,
         path: int | None = None,
         service: str | None = None,
     ) -> None:
-        """A completed request/response seen on one interface (the client's or the server's)."""
-        offset = rng.randint(0, 40)
-        duration = rng.randint(1, 50)
-        req_dir, resp_dir = ("ingress", "egress") if server_side else ("egress", "ingress")
-        self.flow(
-            label,
-            minute,
-            nic,
-            client,
-            server,
-            cport,
-            sport,
-            proto,
-            *request,
-            "ACCEPT",
-            req_dir,
-            offset=offset,
-            duration=duration,
-            flags=3,
-            path=path,
-            dst_service=service,
-        )
-        self.flow(
-            label,
-            minute,
-            nic,
-            server,
-            client,
-            sport,
-            cport,
-            proto,
-            *response,
-            "ACCEPT",
-            resp_dir,
-            offset=offset,
-            duration=duration,
-            flags=19,
-            path=path,
-            src_service=service,
-        )
+        """A completed request (client -> server `conn`) and its response, on one interface."""
+        when = (rng.randint(0, 40), rng.randint(1, 50))
+        ask, answer = (IN, OUT) if server_side else (OUT, IN)
+        self.flow(label, minute, nic, conn, request, "ACCEPT", ask, when, flags=3, path=path,
+                  services=(None, service))  # fmt: skip
+        self.flow(label, minute, nic, conn.reply(), response, "ACCEPT", answer, when, flags=19,
+                  path=path, services=(service, None))  # fmt: skip
 
     # -- the scenarios ------------------------------------------------------------------------
 
     def web(self) -> None:
         rng = self.rng("web")
         change = self.before_end(CHANGE_AT_MINUTES)
-        for n, minute in enumerate(range(self.minutes)):
-            if (change - minute) % WEB_EVERY:
-                continue
-            client = WEB_CLIENTS[n // WEB_EVERY % len(WEB_CLIENTS)]
-            cport = rng.randint(49152, 65535)
+        for n, minute in enumerate(m for m in range(self.minutes) if (change - m) % WEB_EVERY == 0):
+            client = WEB_CLIENTS[n % len(WEB_CLIENTS)]
+            conn = Conn(client, rng.randint(49152, 65535), WEB_ADDR, WEB_PORT)
             if minute < change:
-                self.exchange(
-                    "web",
-                    minute,
-                    WEB,
-                    rng,
-                    client=client,
-                    cport=cport,
-                    server=WEB_ADDR,
-                    sport=WEB_PORT,
-                    server_side=True,
-                    request=(rng.randint(5, 12), rng.randint(600, 1500)),
-                    response=(rng.randint(4, 10), rng.randint(2000, 20000)),
-                )
+                request = (rng.randint(5, 12), rng.randint(600, 1500))
+                response = (rng.randint(4, 10), rng.randint(2000, 20000))
+                self.exchange("web", minute, WEB, rng, conn, request, response, server_side=True)
             else:  # SYN and two retransmissions, dropped by the security group
-                self.flow(
-                    "web",
-                    minute,
-                    WEB,
-                    client,
-                    WEB_ADDR,
-                    cport,
-                    WEB_PORT,
-                    6,
-                    3,
-                    180,
-                    "REJECT",
-                    "ingress",
-                    offset=rng.randint(0, 50),
-                    duration=rng.randint(3, 7),
-                    flags=2,
-                )
+                when = (rng.randint(0, 50), rng.randint(3, 7))
+                self.flow("web", minute, WEB, conn, (3, 180), "REJECT", IN, when, flags=2)
 
     def ephemeral(self) -> None:
         rng = self.rng("ephemeral")
         for n, minute in enumerate(range(1, self.minutes, DB_EVERY)):
             client = DB_CLIENTS[n % len(DB_CLIENTS)]
-            cport = rng.randint(*EPHEMERAL_PORTS)
-            offset, duration = rng.randint(0, 45), rng.randint(3, 7)
-            self.flow(
-                "ephemeral",
-                minute,
-                DB,
-                client,
-                DB_ADDR,
-                cport,
-                DB_PORT,
-                6,
-                3,
-                180,
-                "ACCEPT",
-                "ingress",
-                offset=offset,
-                duration=duration,
-                flags=2,
-            )
-            self.flow(
-                "ephemeral",
-                minute,
-                DB,
-                DB_ADDR,
-                client,
-                DB_PORT,
-                cport,
-                6,
-                3,
-                180,
-                "REJECT",
-                "egress",
-                offset=offset,
-                duration=duration,
-                flags=18,
-            )
+            conn = Conn(client, rng.randint(*EPHEMERAL_PORTS), DB_ADDR, DB_PORT)
+            when = (rng.randint(0, 45), rng.randint(3, 7))
+            # the request gets in (SYN and retries); the SYN-ACKs die at the subnet's NACL
+            self.flow("ephemeral", minute, DB, conn, (3, 180), "ACCEPT", IN, when, flags=2)
+            self.flow("ephemeral", minute, DB, conn.reply(), (3, 180), "REJECT", OUT, when,
+                      flags=18)  # fmt: skip
 
     def ssh(self) -> None:
         rng = self.rng("ssh")
         for minute in range(2, self.minutes, SSH_ATTACK_EVERY):
-            self.flow(
-                "ssh",
-                minute,
-                BASTION,
-                SSH_ATTACKER,
-                BASTION_ADDR,
-                rng.randint(32768, 60999),
-                SSH_PORT,
-                6,
-                2,
-                120,
-                "REJECT",
-                "ingress",
-                offset=rng.randint(0, 50),
-                duration=rng.randint(1, 3),
-                flags=2,
-            )
+            conn = Conn(SSH_ATTACKER, rng.randint(32768, 60999), BASTION_ADDR, SSH_PORT)
+            when = (rng.randint(0, 50), rng.randint(1, 3))
+            self.flow("ssh", minute, BASTION, conn, (2, 120), "REJECT", IN, when, flags=2)
         first = self.before_end(SSH_ADMIN_AT_MINUTES)
-        length = self.span(SSH_ADMIN_MINUTES)
-        cport = rng.randint(49152, 65535)
-        for minute in range(first, min(first + length, self.minutes)):
-            opening, closing = minute == first, minute == first + length - 1
-            flags_in = (2 if opening else 0) | (1 if closing else 0)
-            flags_out = (18 if opening else 0) | (1 if closing else 0)
-            offset = 5 if opening else 0
-            duration = 30 if closing else 59 - offset
-            self.flow(
-                "ssh",
-                minute,
-                BASTION,
-                SSH_ADMIN,
-                BASTION_ADDR,
-                cport,
-                SSH_PORT,
-                6,
-                rng.randint(20, 60),
-                rng.randint(3000, 9000),
-                "ACCEPT",
-                "ingress",
-                offset=offset,
-                duration=duration,
-                flags=flags_in,
-            )
-            self.flow(
-                "ssh",
-                minute,
-                BASTION,
-                BASTION_ADDR,
-                SSH_ADMIN,
-                SSH_PORT,
-                cport,
-                6,
-                rng.randint(20, 60),
-                rng.randint(4000, 40000),
-                "ACCEPT",
-                "egress",
-                offset=offset,
-                duration=duration,
-                flags=flags_out,
-            )
+        last = min(first + self.span(SSH_ADMIN_MINUTES), self.minutes) - 1
+        conn = Conn(SSH_ADMIN, rng.randint(49152, 65535), BASTION_ADDR, SSH_PORT)
+        for minute in range(first, last + 1):
+            fin = 1 if minute == last else 0
+            syn, syn_ack = (2, 18) if minute == first else (0, 0)
+            when = (5 if minute == first else 0, 30 if minute == last else 59)
+            typing = (rng.randint(20, 60), rng.randint(3000, 9000))
+            screen = (rng.randint(20, 60), rng.randint(4000, 40000))
+            self.flow("ssh", minute, BASTION, conn, typing, "ACCEPT", IN, when, flags=syn | fin)
+            self.flow("ssh", minute, BASTION, conn.reply(), screen, "ACCEPT", OUT, when,
+                      flags=syn_ack | fin)  # fmt: skip
 
     def scans(self) -> None:
         rng = self.rng("scan")
@@ -726,63 +598,19 @@ class _Generator:
         sport = rng.randint(40000, 65000)  # scanners often keep one source port
         for i, port in enumerate(ports):
             minute = first + i * length // len(ports)
-            offset = rng.randint(0, 55)
+            conn = Conn(SCANNER, sport, SCAN_TARGET_ADDR, port)
+            when = (rng.randint(0, 55), 0)
             action = "ACCEPT" if port in SCAN_OPEN_PORTS else "REJECT"
-            self.flow(
-                "scan",
-                minute,
-                SCAN_TARGET,
-                SCANNER,
-                SCAN_TARGET_ADDR,
-                sport,
-                port,
-                6,
-                1,
-                44,
-                action,
-                "ingress",
-                offset=offset,
-                duration=0,
-                flags=2,
-            )
+            self.flow("scan", minute, SCAN_TARGET, conn, (1, 44), action, IN, when, flags=2)
             if action == "ACCEPT":  # the SYN-ACK back; the scanner never completes the handshake
-                self.flow(
-                    "scan",
-                    minute,
-                    SCAN_TARGET,
-                    SCAN_TARGET_ADDR,
-                    SCANNER,
-                    port,
-                    sport,
-                    6,
-                    1,
-                    44,
-                    "ACCEPT",
-                    "egress",
-                    offset=offset,
-                    duration=0,
-                    flags=18,
-                )
+                self.flow("scan", minute, SCAN_TARGET, conn.reply(), (1, 44), "ACCEPT", OUT, when,
+                          flags=18)  # fmt: skip
         first, length = self.before_end(HSCAN_AT_MINUTES), self.span(HSCAN_MINUTES)
         for i, host in enumerate(FLEET):
             minute = first + i * length // len(FLEET)
-            self.flow(
-                "hscan",
-                minute,
-                host,
-                HSCANNER,
-                host.addr,
-                rng.randint(1024, 65535),
-                HSCAN_PORT,
-                6,
-                1,
-                40,
-                "REJECT",
-                "ingress",
-                offset=rng.randint(0, 55),
-                duration=0,
-                flags=2,
-            )
+            conn = Conn(HSCANNER, rng.randint(1024, 65535), host.addr, HSCAN_PORT)
+            when = (rng.randint(0, 55), 0)
+            self.flow("hscan", minute, host, conn, (1, 40), "REJECT", IN, when, flags=2)
 
     def nat(self) -> None:
         """Workers behind the NAT gateway: the AWS-documented legs on both interfaces."""
@@ -791,115 +619,27 @@ class _Generator:
         for n, minute in enumerate(range(stop - 1, -1, -NAT_EVERY)):
             worker = NAT_WORKERS[n % len(NAT_WORKERS)]
             dst, proto, port = NAT_SERVICES[n % len(NAT_SERVICES)]
-            src = worker.addr
-            cport, nport = rng.randint(*EPHEMERAL_PORTS), rng.randint(1024, 65535)
-            if proto == 17:
+            inside = Conn(worker.addr, rng.randint(*EPHEMERAL_PORTS), dst, port, proto)
+            to_nat = Conn(worker.addr, inside.sport, NAT_ADDR, port, proto)
+            outside = Conn(NAT_ADDR, rng.randint(1024, 65535), dst, port, proto)
+            if proto == UDP:
                 req, resp = (1, rng.randint(60, 80)), (1, rng.randint(90, 300))
             else:
-                req, resp = (
-                    (rng.randint(8, 15), rng.randint(900, 2500)),
-                    (rng.randint(8, 20), rng.randint(4000, 30000)),
-                )
-            offset, duration = rng.randint(0, 40), rng.randint(0, 15)
-            timing = {"offset": offset, "duration": duration}
-            flags_out, flags_in = (3, 19) if proto == 6 else (0, 0)
+                req = (rng.randint(8, 15), rng.randint(900, 2500))
+                resp = (rng.randint(8, 20), rng.randint(4000, 30000))
+            when = (rng.randint(0, 40), rng.randint(0, 15))
+            f_req, f_resp = 3, 19
             # the worker's own interface: it talks to 8.8.x directly (its route is the NAT)
-            self.flow(
-                "nat",
-                minute,
-                worker,
-                src,
-                dst,
-                cport,
-                port,
-                proto,
-                *req,
-                "ACCEPT",
-                "egress",
-                flags=flags_out,
-                path=1,
-                **timing,
-            )
-            self.flow(
-                "nat",
-                minute,
-                worker,
-                dst,
-                src,
-                port,
-                cport,
-                proto,
-                *resp,
-                "ACCEPT",
-                "ingress",
-                flags=flags_in,
-                **timing,
-            )
-            # the NAT gateway's interface: instance -> NAT, NAT -> internet, and back
-            self.flow(
-                "nat",
-                minute,
-                NAT,
-                src,
-                NAT_ADDR,
-                cport,
-                port,
-                proto,
-                *req,
-                "ACCEPT",
-                "ingress",
-                flags=flags_out,
-                pkt_dst=dst,
-                **timing,
-            )
-            self.flow(
-                "nat",
-                minute,
-                NAT,
-                NAT_ADDR,
-                dst,
-                nport,
-                port,
-                proto,
-                *req,
-                "ACCEPT",
-                "egress",
-                flags=flags_out,
-                path=8,
-                **timing,
-            )
-            self.flow(
-                "nat",
-                minute,
-                NAT,
-                dst,
-                NAT_ADDR,
-                port,
-                nport,
-                proto,
-                *resp,
-                "ACCEPT",
-                "ingress",
-                flags=flags_in,
-                **timing,
-            )
-            self.flow(
-                "nat",
-                minute,
-                NAT,
-                NAT_ADDR,
-                src,
-                port,
-                cport,
-                proto,
-                *resp,
-                "ACCEPT",
-                "egress",
-                flags=flags_in,
-                path=1,
-                pkt_src=dst,
-                **timing,
-            )
+            self.flow("nat", minute, worker, inside, req, "ACCEPT", OUT, when, flags=f_req, path=1)
+            self.flow("nat", minute, worker, inside.reply(), resp, "ACCEPT", IN, when, flags=f_resp)
+            # the NAT gateway's interface: worker -> NAT, NAT -> internet, and back; pkt-*
+            # addresses carry the original packet's ends as in AWS's NAT gateway example
+            self.flow("nat", minute, NAT, to_nat, req, "ACCEPT", IN, when, flags=f_req,
+                      pkt=(worker.addr, dst))  # fmt: skip
+            self.flow("nat", minute, NAT, outside, req, "ACCEPT", OUT, when, flags=f_req, path=8)
+            self.flow("nat", minute, NAT, outside.reply(), resp, "ACCEPT", IN, when, flags=f_resp)
+            self.flow("nat", minute, NAT, to_nat.reply(), resp, "ACCEPT", OUT, when, flags=f_resp,
+                      path=1, pkt=(dst, worker.addr))  # fmt: skip
 
     def statuses(self) -> None:
         rng = self.rng("status")
@@ -913,235 +653,93 @@ class _Generator:
 
     def ipv6(self) -> None:
         rng = self.rng("ipv6")
+        half = IPV6_EVERY // 2
         for minute in range(0, self.minutes, IPV6_EVERY):
-            self.exchange(
-                "ipv6",
-                minute,
-                IPV6,
-                rng,
-                client=IPV6_JUMP,
-                cport=rng.randint(32768, 60999),
-                server=IPV6_HOST,
-                sport=SSH_PORT,
-                server_side=True,
-                request=(rng.randint(20, 60), rng.randint(3000, 9000)),
-                response=(rng.randint(20, 60), rng.randint(5000, 20000)),
-            )
-            if minute + IPV6_EVERY // 2 < self.minutes:
-                self.exchange(
-                    "ipv6",
-                    minute + IPV6_EVERY // 2,
-                    IPV6,
-                    rng,
-                    client=IPV6_HOST,
-                    cport=rng.randint(32768, 60999),
-                    server=IPV6_SERVICE,
-                    sport=443,
-                    server_side=False,
-                    request=(rng.randint(6, 12), rng.randint(800, 2000)),
-                    response=(rng.randint(8, 30), rng.randint(5000, 60000)),
-                )
+            conn = Conn(IPV6_JUMP, rng.randint(32768, 60999), IPV6_HOST, SSH_PORT)
+            request = (rng.randint(20, 60), rng.randint(3000, 9000))
+            response = (rng.randint(20, 60), rng.randint(5000, 20000))
+            self.exchange("ipv6", minute, IPV6, rng, conn, request, response, server_side=True)
+            if minute + half < self.minutes:
+                conn = Conn(IPV6_HOST, rng.randint(32768, 60999), IPV6_SERVICE, 443)
+                request = (rng.randint(6, 12), rng.randint(800, 2000))
+                response = (rng.randint(8, 30), rng.randint(5000, 60000))
+                self.exchange("ipv6", minute + half, IPV6, rng, conn, request, response,
+                              server_side=False)  # fmt: skip
         for i in range(IPV6_REJECTS):
             minute = (i + 1) * self.minutes // (IPV6_REJECTS + 1)
-            self.flow(
-                "ipv6",
-                minute,
-                IPV6,
-                IPV6_REJECTED,
-                IPV6_HOST,
-                rng.randint(32768, 60999),
-                IPV6_REJECT_PORT,
-                6,
-                2,
-                160,
-                "REJECT",
-                "ingress",
-                offset=rng.randint(0, 50),
-                duration=rng.randint(1, 3),
-                flags=2,
-            )
+            conn = Conn(IPV6_REJECTED, rng.randint(32768, 60999), IPV6_HOST, IPV6_REJECT_PORT)
+            when = (rng.randint(0, 50), rng.randint(1, 3))
+            self.flow("ipv6", minute, IPV6, conn, (2, 160), "REJECT", IN, when, flags=2)
 
     def icmp(self) -> None:
         rng = self.rng("icmp")
+        echo = Conn(ICMP_REMOTE, 0, ICMP_LOCAL, 0, ICMP)
         for minute in range(5, self.minutes, ICMP_EVERY):
             offset = rng.randint(0, 30)
             # as in AWS's example: 4 echo requests in, the 4 replies dropped on the way out
-            self.flow(
-                "icmp",
-                minute,
-                MONITORED,
-                ICMP_REMOTE,
-                ICMP_LOCAL,
-                0,
-                0,
-                1,
-                4,
-                336,
-                "ACCEPT",
-                "ingress",
-                offset=offset,
-                duration=25,
-            )
-            self.flow(
-                "icmp",
-                minute,
-                MONITORED,
-                ICMP_LOCAL,
-                ICMP_REMOTE,
-                0,
-                0,
-                1,
-                4,
-                336,
-                "REJECT",
-                "egress",
-                offset=offset + 2,
-                duration=23,
-            )
+            self.flow("icmp", minute, MONITORED, echo, (4, 336), "ACCEPT", IN, (offset, 25))
+            self.flow("icmp", minute, MONITORED, echo.reply(), (4, 336), "REJECT", OUT,
+                      (offset + 2, 23))  # fmt: skip
 
     def noise(self) -> None:
         rng = self.rng("noise")
         skip_first = self.before_end(SKIPDATA_AT_MINUTES)
         skipped = range(skip_first, skip_first + SKIPDATA_RECORDS)
+
+        def https(
+            client: str, server: str, big: bool
+        ) -> tuple[Conn, tuple[int, int], tuple[int, int]]:
+            conn = Conn(client, rng.randint(*EPHEMERAL_PORTS), server, 443)
+            small = (rng.randint(5, 15), rng.randint(600, 2500))
+            large = (rng.randint(20, 200), rng.randint(20000, 300000))
+            return (conn, large, small) if big else (conn, small, large)
+
         for minute in range(self.minutes):
             if rng.random() < 0.35:  # HTTPS to the web server (its security group still has 443)
-                self.exchange(
-                    "noise",
-                    minute,
-                    WEB,
-                    rng,
-                    client=rng.choice(INTERNET_CLIENTS),
-                    cport=rng.randint(1024, 65535),
-                    server=WEB_ADDR,
-                    sport=443,
-                    server_side=True,
-                    request=(rng.randint(6, 20), rng.randint(800, 3000)),
-                    response=(rng.randint(6, 40), rng.randint(4000, 90000)),
-                )
+                conn, req, resp = https(rng.choice(INTERNET_CLIENTS), WEB_ADDR, False)
+                self.exchange("noise", minute, WEB, rng, conn, req, resp, server_side=True)
             if minute % 4 == 1:  # an app host reads from S3 through the gateway endpoint
                 app = APP[minute // 4 % len(APP)]
-                self.exchange(
-                    "noise",
-                    minute,
-                    app,
-                    rng,
-                    client=app.addr,
-                    cport=rng.randint(*EPHEMERAL_PORTS),
-                    server=rng.choice(S3_ADDRS[:2]),
-                    sport=443,
-                    server_side=False,
-                    path=7,
-                    service="S3",
-                    request=(rng.randint(5, 15), rng.randint(700, 2000)),
-                    response=(rng.randint(20, 200), rng.randint(30000, 300000)),
-                )
+                conn, req, resp = https(app.addr, rng.choice(S3_ADDRS[:2]), False)
+                self.exchange("noise", minute, app, rng, conn, req, resp, server_side=False,
+                              path=7, service="S3")  # fmt: skip
             if minute % 6 == 3:  # internal API call, seen on both interfaces
                 app = APP[minute // 6 % len(APP)]
-                kept = len(self.records)
-                self.exchange(
-                    "noise",
-                    minute,
-                    app,
-                    rng,
-                    client=app.addr,
-                    cport=rng.randint(*EPHEMERAL_PORTS),
-                    server=API.addr,
-                    sport=API_PORT,
-                    server_side=False,
-                    request=(rng.randint(4, 10), rng.randint(400, 1500)),
-                    response=(rng.randint(4, 12), rng.randint(600, 8000)),
-                )
-                for record in self.records[kept:]:
-                    mirror = dict(record)
-                    mirror.update(
-                        interface_id=API.eni,
-                        subnet_id=API.subnet,
-                        az_id=API.az,
-                        instance_id=API.instance,
-                        traffic_path=None,
-                    )
-                    if mirror["flow_direction"] == "egress":
-                        mirror["flow_direction"] = "ingress"
-                    else:
-                        mirror.update(flow_direction="egress", traffic_path=1)
+                conn = Conn(app.addr, rng.randint(*EPHEMERAL_PORTS), API.addr, API_PORT)
+                req = (rng.randint(4, 10), rng.randint(400, 1500))
+                resp = (rng.randint(4, 12), rng.randint(600, 8000))
+                self.exchange("noise", minute, app, rng, conn, req, resp, server_side=False)
+                for record in self.records[-2:]:
+                    mirror = dict(record, interface_id=API.eni, subnet_id=API.subnet,
+                                  az_id=API.az, instance_id=API.instance)  # fmt: skip
+                    outbound = record["flow_direction"] == IN
+                    mirror.update(flow_direction=OUT if outbound else IN,
+                                  traffic_path=1 if outbound else None)  # fmt: skip
                     self.records.append(mirror)
                     self.labels.append("noise")
             if minute % 4 == 0:  # account A, eu-west-1: a reporting job calls an internet API
-                self.exchange(
-                    "noise",
-                    minute,
-                    REPORTING,
-                    rng,
-                    client=REPORTING.addr,
-                    cport=rng.randint(*EPHEMERAL_PORTS),
-                    server=rng.choice(INTERNET_CLIENTS[4:]),
-                    sport=443,
-                    server_side=False,
-                    request=(rng.randint(5, 12), rng.randint(600, 2000)),
-                    response=(rng.randint(5, 30), rng.randint(2000, 40000)),
-                )
+                conn, req, resp = https(REPORTING.addr, rng.choice(INTERNET_CLIENTS[4:]), False)
+                self.exchange("noise", minute, REPORTING, rng, conn, req, resp, server_side=False)
             if rng.random() < 0.3:  # account B, eu-west-1: a public HTTPS service
-                self.exchange(
-                    "noise",
-                    minute,
-                    SERVICE_B,
-                    rng,
-                    client=rng.choice(INTERNET_CLIENTS),
-                    cport=rng.randint(1024, 65535),
-                    server=SERVICE_B.addr,
-                    sport=443,
-                    server_side=True,
-                    request=(rng.randint(6, 20), rng.randint(800, 3000)),
-                    response=(rng.randint(6, 40), rng.randint(4000, 90000)),
-                )
-            if minute % 3 == 2 and minute not in skipped:  # account B, us-east-1: batch to S3
-                self.exchange(
-                    "noise",
-                    minute,
-                    BATCH,
-                    rng,
-                    client=BATCH.addr,
-                    cport=rng.randint(*EPHEMERAL_PORTS),
-                    server=rng.choice(S3_ADDRS[2:]),
-                    sport=443,
-                    server_side=False,
-                    path=8,
-                    service="S3",
-                    request=(rng.randint(50, 400), rng.randint(60000, 600000)),
-                    response=(rng.randint(20, 100), rng.randint(1500, 8000)),
-                )
+                conn, req, resp = https(rng.choice(INTERNET_CLIENTS), SERVICE_B.addr, False)
+                self.exchange("noise", minute, SERVICE_B, rng, conn, req, resp, server_side=True)
+            if minute % 3 == 2 and minute not in skipped:  # account B, us-east-1: batch uploads
+                conn, req, resp = https(BATCH.addr, rng.choice(S3_ADDRS[2:]), True)
+                self.exchange("noise", minute, BATCH, rng, conn, req, resp, server_side=False,
+                              path=8, service="S3")  # fmt: skip
         targets = (SERVICE_B, REPORTING)
         for i in range(NOISE_REJECTS):
             minute = rng.randrange(self.minutes)
             target = targets[i % len(targets)]
-            self.flow(
-                "noise",
-                minute,
-                target,
-                rng.choice(NOISE_REJECT_SOURCES),
-                target.addr,
-                rng.randint(1024, 65535),
-                rng.choice(NOISE_REJECT_PORTS),
-                6,
-                1,
-                40,
-                "REJECT",
-                "ingress",
-                offset=rng.randint(0, 55),
-                duration=0,
-                flags=2,
-            )
+            conn = Conn(rng.choice(NOISE_REJECT_SOURCES), rng.randint(1024, 65535), target.addr,
+                        rng.choice(NOISE_REJECT_PORTS))  # fmt: skip
+            when = (rng.randint(0, 55), 0)
+            self.flow("noise", minute, target, conn, (1, 40), "REJECT", IN, when, flags=2)
 
     def build(self) -> tuple[list[Record], list[str]]:
-        self.web()
-        self.ephemeral()
-        self.ssh()
-        self.scans()
-        self.nat()
-        self.statuses()
-        self.ipv6()
-        self.icmp()
-        self.noise()
+        for scenario in (self.web, self.ephemeral, self.ssh, self.scans, self.nat, self.statuses,
+                         self.ipv6, self.icmp, self.noise):  # fmt: skip
+            scenario()
         order = sorted(
             range(len(self.records)),
             key=lambda i: (
@@ -1157,9 +755,13 @@ class _Generator:
 # Expected answers
 
 
+def _int(value: Value) -> int:
+    assert isinstance(value, int), value
+    return value
+
+
 def _utc(ts: Value) -> datetime:
-    assert isinstance(ts, int)
-    return datetime.fromtimestamp(ts, UTC)
+    return datetime.fromtimestamp(_int(ts), UTC)
 
 
 def _in(addr: Value, cidr: str) -> bool:
@@ -1185,7 +787,7 @@ def _expected(
     rejects = [r for r in ok if r["action"] == "REJECT"]
 
     def starts(rows: Iterable[Record]) -> list[int]:
-        return sorted(int(r["start"]) for r in rows)  # type: ignore[arg-type]
+        return sorted(_int(r["start"]) for r in rows)
 
     def count(rows: Iterable[Record], **where: Value) -> int:
         return sum(all(r[k] == v for k, v in where.items()) for r in rows)
@@ -1198,7 +800,7 @@ def _expected(
         assert isinstance(port, int) and isinstance(proto, int)
         rejects_by_port[(port, proto)] += 1
         sources[port].add(str(r["srcaddr"]))
-        reject_starts[port].append(int(r["start"]))  # type: ignore[arg-type]
+        reject_starts[port].append(_int(r["start"]))
 
     web = [r for r in ok if r["interface_id"] == WEB_ENI and r["dstport"] == WEB_PORT]
     scan = [r for r in ok if r["srcaddr"] == SCANNER]
@@ -1228,8 +830,8 @@ def _expected(
         skipdata=count(records, log_status="SKIPDATA"),
         accepted=count(ok, action="ACCEPT"),
         rejected=len(rejects),
-        packets=sum(int(r["packets"]) for r in ok),  # type: ignore[arg-type]
-        bytes=sum(int(r["bytes"]) for r in ok),  # type: ignore[arg-type]
+        packets=sum(_int(r["packets"]) for r in ok),
+        bytes=sum(_int(r["bytes"]) for r in ok),
         rejects_by_port=dict(sorted(rejects_by_port.items())),
         reject_sources_by_port={p: frozenset(s) for p, s in sorted(sources.items())},
         first_reject={p: _utc(min(s)) for p, s in sorted(reject_starts.items())},
@@ -1260,7 +862,7 @@ def _expected(
         ),
         scanner=SCANNER,
         scan_target=SCAN_TARGET_ADDR,
-        scan_ports=frozenset(int(r["dstport"]) for r in scan),  # type: ignore[arg-type]
+        scan_ports=frozenset(_int(r["dstport"]) for r in scan),
         scan_rejects=count(scan, action="REJECT"),
         scan_first=_utc(starts(scan)[0]),
         scan_last=_utc(starts(scan)[-1]),
@@ -1284,7 +886,7 @@ def _expected(
             str(r["interface_id"]) for r in records if r["log_status"] == "SKIPDATA"
         ),
         ipv6_flows=len(ipv6),
-        ipv6_bytes=sum(int(r["bytes"]) for r in ipv6),  # type: ignore[arg-type]
+        ipv6_bytes=sum(_int(r["bytes"]) for r in ipv6),
         ipv6_rejects=count(ipv6, action="REJECT"),
         icmp_eni=ICMP_ENI,
         icmp_local_addr=ICMP_LOCAL,
@@ -1324,6 +926,15 @@ def _resolve_fields(fields: Sequence[str] | None) -> tuple[str, ...]:
     if len(set(columns)) != len(columns):
         raise ValueError("fields must not repeat a column")
     return columns
+
+
+def flow_log_id(account: str, region: str, fields: Sequence[str] = DEFAULT_FIELDS) -> str:
+    """The flow log an (account, region) writes with `fields`: AWS cannot change a flow log's
+    format, so each format gets its own id and lakes of several formats can share a folder."""
+    if tuple(fields) == DEFAULT_FIELDS:
+        return FLOW_LOG_IDS[(account, region)]
+    digest = hashlib.sha256(f"{account}/{region}/{' '.join(fields)}".encode()).hexdigest()
+    return "fl-0" + digest[:16]
 
 
 def format_version(fields: Sequence[str]) -> int:
@@ -1386,8 +997,9 @@ def write_sample_lake(
     """Write a sample lake covering `[now - hours, now)` under `root` and return its answers.
 
     `now` defaults to the current UTC minute (a naive datetime is taken as UTC; seconds are
-    dropped). Records do not depend on layout, hourly, org, file_format or fields, only on
-    (now, hours, seed); files already under `root` are left alone.
+    dropped). The records depend only on (now, hours, seed), not on layout, hourly, org,
+    file_format or fields (which choose the columns written and the `version` value); the
+    same arguments give the same bytes. Files already under `root` are left alone.
     """
     if layout not in aws_layout.LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(aws_layout.LAYOUTS)}, not {layout!r}")
@@ -1411,7 +1023,7 @@ def write_sample_lake(
     parquet = file_format == "parquet"
     groups: dict[tuple[str, str, int], list[Record]] = defaultdict(list)
     for record in records:
-        chunk = (int(record["start"]) - t0) // (DELIVERY_MINUTES * 60)  # type: ignore[arg-type]
+        chunk = (_int(record["start"]) - t0) // (DELIVERY_MINUTES * 60)
         groups[(str(record["account_id"]), str(record["region"]), chunk)].append(record)
 
     root = Path(root)
@@ -1419,7 +1031,7 @@ def write_sample_lake(
     double_space_file: str | None = None
     for (account, region, chunk), rows in sorted(groups.items()):
         delivered = start + timedelta(minutes=DELIVERY_MINUTES * (chunk + 1))
-        flow_log = FLOW_LOG_IDS[(account, region)]
+        flow_log = flow_log_id(account, region, columns)
         stamp = f"{delivered:%Y%m%dT%H%MZ}"
         digest = hashlib.sha256(f"{seed}/{flow_log}/{stamp}".encode()).hexdigest()[:8]
         key = aws_layout.object_key(
@@ -1466,4 +1078,11 @@ def write_sample_lake(
     )
 
 
-__all__ = ["DEFAULT_FIELDS", "Expected", "SampleLake", "format_version", "write_sample_lake"]
+__all__ = [
+    "DEFAULT_FIELDS",
+    "Expected",
+    "SampleLake",
+    "flow_log_id",
+    "format_version",
+    "write_sample_lake",
+]

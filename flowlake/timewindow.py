@@ -43,7 +43,9 @@ class TimeWindow:
     until: datetime | None = None
 
     @classmethod
-    def parse(cls, since: str | None, until: str | None, now: datetime | None = None) -> "TimeWindow":
+    def parse(
+        cls, since: str | None, until: str | None, now: datetime | None = None
+    ) -> "TimeWindow":
         now = now or datetime.now(UTC)
         window = cls(
             parse_instant(since, now) if since else None,

@@ -26,6 +26,11 @@ help = "only this destination port"
 [params.protocol]
 type = "protocol"
 help = "only this protocol: tcp, udp, icmp or a number"
+
+[params.limit]
+type = "int"
+default = 20
+help = "how many ports, most rejected first"
 -#}
 SELECT
     dstport,
@@ -47,3 +52,4 @@ WHERE action = 'REJECT'
 {% endif %}
 GROUP BY dstport, protocol
 ORDER BY rejects DESC, dstport, protocol
+LIMIT {{ limit }}

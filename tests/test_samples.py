@@ -26,7 +26,9 @@ def fmt(after: str) -> str:
     return line.split(":", 1)[1].strip()
 
 
-def rows(folder: Path, sql: str = "SELECT * FROM flow_logs", fields: str | None = None) -> list[dict]:
+def rows(
+    folder: Path, sql: str = "SELECT * FROM flow_logs", fields: str | None = None
+) -> list[dict]:
     lake = Lake(str(folder), fields=parse_format(fields) if fields else None)
     return DuckDBEngine(lake).run(sql).rows()
 
@@ -44,7 +46,9 @@ def test_default_format_records_without_header(tmp_path: Path) -> None:
     write(tmp_path, "records.log", lines)
     got = rows(tmp_path, "SELECT * FROM flow_logs ORDER BY start, srcaddr")
     assert len(got) == 7
-    ssh = next(r for r in got if r["dstport"] == 22 and r["protocol"] == 6 and r["srcport"] == 20641)
+    ssh = next(
+        r for r in got if r["dstport"] == 22 and r["protocol"] == 6 and r["srcport"] == 20641
+    )
     assert ssh == {
         **ssh,
         "version": 2,
@@ -64,7 +68,10 @@ def test_default_format_records_without_header(tmp_path: Path) -> None:
         assert record["srcaddr"] is None and record["dstport"] is None and record["action"] is None
         assert record["packets"] is None and record["start"] == 1431280876
     icmp = [r for r in got if r["protocol"] == 1]
-    assert [(r["srcport"], r["dstport"], r["action"]) for r in icmp] == [(0, 0, "ACCEPT"), (0, 0, "REJECT")]
+    assert [(r["srcport"], r["dstport"], r["action"]) for r in icmp] == [
+        (0, 0, "ACCEPT"),
+        (0, 0, "REJECT"),
+    ]
     ipv6 = next(r for r in got if ":" in (r["srcaddr"] or ""))
     assert ipv6["dstaddr"] == "2001:db8:1234:a102:3304:8879:34cf:4071" and ipv6["bytes"] == 8855
 
@@ -75,12 +82,16 @@ def test_custom_v3_with_header_and_a_double_space_line(tmp_path: Path) -> None:
     assert any("  " in r for r in records), "the sample's double-space line is part of the test"
     import gzip
 
-    (tmp_path / "v3.log.gz").write_bytes(gzip.compress(("\n".join([header, *records]) + "\n").encode()))
+    (tmp_path / "v3.log.gz").write_bytes(
+        gzip.compress(("\n".join([header, *records]) + "\n").encode())
+    )
     got = rows(tmp_path, "SELECT * FROM flow_logs ORDER BY start, bytes")
     assert len(got) == 8
     doubled = [r for r in got if r["srcport"] == 5001 and r["dstport"] == 43638]
     assert len(doubled) == 1
-    assert doubled[0]["tcp_flags"] == 19 and doubled[0]["bytes"] == 967 and doubled[0]["packets"] == 14
+    assert (
+        doubled[0]["tcp_flags"] == 19 and doubled[0]["bytes"] == 967 and doubled[0]["packets"] == 14
+    )
     assert {r["type"] for r in got} == {"IPv4"}
     assert {r["instance_id"] for r in got} == {"i-01234567890123456"}
     assert sorted({r["tcp_flags"] for r in got}) == [1, 2, 3, 18, 19]
@@ -115,13 +126,17 @@ def test_transit_gateway_and_ecs_and_unknown_fields(tmp_path: Path) -> None:
     tgw_header = next(line for line in PUBLIC if line.startswith("version account-id tgw-id"))
     tgw_record = PUBLIC[PUBLIC.index(tgw_header) + 1]
     write(tmp_path / "tgw", "tgw.log", [tgw_header, tgw_record])
-    ecs_header = next(line for line in PUBLIC if "ecs-cluster-arn" in line and line.startswith("version"))
+    ecs_header = next(
+        line for line in PUBLIC if "ecs-cluster-arn" in line and line.startswith("version")
+    )
     ecs_record = PUBLIC[PUBLIC.index(ecs_header) + 1]
     write(tmp_path / "ecs", "ecs.log", [ecs_header + " some-future-field", ecs_record + " 42"])
     got = {r["version"]: r for r in rows(tmp_path)}
     assert got[6]["packets_lost_blackhole"] == 2 and got[6]["tgw_src_az_id"] == "use1-az1"
     assert got[6]["tgw_id"] == "tgw-0abc12345def67890" and got[6]["bytes"] == 1000
-    assert got[5]["ecs_cluster_name"] == "my-cluster" and got[5]["ecs_task_id"] == "abcdef1234567890"
+    assert (
+        got[5]["ecs_cluster_name"] == "my-cluster" and got[5]["ecs_task_id"] == "abcdef1234567890"
+    )
     assert got[5]["some_future_field"] == "42"  # an unknown field is kept as text
 
 
@@ -132,9 +147,13 @@ def test_real_capture_without_header() -> None:
         "count(*) FILTER (WHERE action = 'REJECT') AS rejects, "
         "count(DISTINCT interface_id) AS enis, min(start) AS first FROM flow_logs",
     )
-    assert got == [{"n": 775, "nodata": 404, "rejects": 0, "enis": got[0]["enis"], "first": got[0]["first"]}]
+    assert got == [
+        {"n": 775, "nodata": 404, "rejects": 0, "enis": got[0]["enis"], "first": got[0]["first"]}
+    ]
     assert got[0]["enis"] >= 3
-    assert got[0]["first"] == min(int(line.split()[10]) for line in CAPTURE.read_text().splitlines())
+    assert got[0]["first"] == min(
+        int(line.split()[10]) for line in CAPTURE.read_text().splitlines()
+    )
 
 
 def test_cloudwatch_export_lines_with_a_timestamp_prefix(tmp_path: Path) -> None:

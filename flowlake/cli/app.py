@@ -47,7 +47,9 @@ def build_lake(
 
     location = config.setting("lake", lake)
     if not location:
-        raise UsageError("no lake given: pass --lake FOLDER|s3://bucket/prefix or set FLOWLAKE_LAKE")
+        raise UsageError(
+            "no lake given: pass --lake FOLDER|s3://bucket/prefix or set FLOWLAKE_LAKE"
+        )
     field_text = config.setting("fields", fields)
     return Lake(
         location=location,
@@ -86,8 +88,14 @@ def list_queries(
                 "name": s.name,
                 "title": s.title,
                 "params": [
-                    {"name": p.name, "type": p.type, "default": p.default, "required": p.required,
-                     "choices": list(p.choices), "help": p.help}
+                    {
+                        "name": p.name,
+                        "type": p.type,
+                        "default": p.default,
+                        "required": p.required,
+                        "choices": list(p.choices),
+                        "help": p.help,
+                    }
                     for p in s.params.values()
                 ],
             }

@@ -16,14 +16,18 @@ Lake = Annotated[
 ]
 Since = Annotated[
     str | None,
-    typer.Option(help="Start of the window: ISO 8601 (2024-05-01T10:00Z) or a duration back (15m, 24h, 7d)."),
+    typer.Option(
+        help="Start of the window: ISO 8601 (2024-05-01T10:00Z) or a duration back (15m, 24h, 7d)."
+    ),
 ]
 Until = Annotated[
     str | None, typer.Option(help="End of the window (exclusive), same forms as --since.")
 ]
 Params = Annotated[
     list[str] | None,
-    typer.Option("--param", "-p", help="Query parameter NAME=VALUE (repeatable).", show_default=False),
+    typer.Option(
+        "--param", "-p", help="Query parameter NAME=VALUE (repeatable).", show_default=False
+    ),
 ]
 Format = Annotated[
     str, typer.Option("--format", "-f", help="table, csv, json, jsonl, markdown or parquet.")
@@ -39,7 +43,10 @@ Fields = Annotated[
     ),
 ]
 Strict = Annotated[
-    bool, typer.Option("--strict", help="Fail on a malformed line or unreadable file instead of skipping it.")
+    bool,
+    typer.Option(
+        "--strict", help="Fail on a malformed line or unreadable file instead of skipping it."
+    ),
 ]
 Profile = Annotated[str | None, typer.Option(help="AWS profile for S3 (boto3 credential chain).")]
 Region = Annotated[str | None, typer.Option(help="AWS region.")]

@@ -11,7 +11,6 @@ from flowlake.lake import Lake
 from flowlake.lake.discovery import Source
 from flowlake.lake.view import (
     duckdb_type,
-    file_list,
     flow_logs_view,
     parquet_reader,
     quote,
@@ -48,10 +47,16 @@ class DuckDBEngine:
                 from flowlake.lake.aws import duckdb_secret
 
                 options = ", ".join(
-                    f"{k} {string_literal(v) if k not in ('USE_SSL',) else v}"
+                    f"{k} {v if k == 'USE_SSL' else string_literal(v)}"
                     for k, v in duckdb_secret(self.lake.s3).items()
                 )
-                self.con.execute(f"CREATE OR REPLACE TEMP SECRET flowlake_s3 (TYPE s3, {options})")
+                try:
+                    self.con.execute(
+                        f"CREATE OR REPLACE TEMPORARY SECRET flowlake_s3 (TYPE s3, {options})"
+                    )
+                except Exception:
+                    # the statement holds credentials: never let it reach a message
+                    raise FlowlakeError("DuckDB refused the S3 credentials secret") from None
             if self.lake:
                 self._register_lake()
         return self.con
@@ -90,7 +95,9 @@ class DuckDBEngine:
             known = [f.column for f in registry.fields()]
             empty = ", ".join(f"NULL::{duckdb_type(c)} AS {quote(c)}" for c in known)
             branches, columns = [f"SELECT {empty} WHERE false"], known
-        self._columns = columns + [c for c in ("start_time", "end_time") if c.split("_")[0] in columns]
+        self._columns = columns + [
+            c for c in ("start_time", "end_time") if c.split("_")[0] in columns
+        ]
         self.con.execute(flow_logs_view(branches, columns, self.lake.window))
 
     def _parquet_columns(self, paths: list[str]) -> list[str]:
@@ -143,7 +150,7 @@ class DuckDBEngine:
 
     def _find_unreadable(self) -> str | None:
         assert self.lake
-        for index, source in enumerate(self.lake.discovery.sources):
+        for source in self.lake.discovery.sources:
             for key in source.keys:
                 path = self._path(key)
                 if path in self._excluded:
@@ -181,9 +188,7 @@ class DuckDBEngine:
                     f"TRY_CAST(NULLIF(${n + 1}, '-') AS {duckdb_type(c)})"
                     for n, c in enumerate(source.fields)
                 )
-                self.con.executemany(
-                    f"INSERT INTO {recovered_table(index)} SELECT {typed}", good
-                )
+                self.con.executemany(f"INSERT INTO {recovered_table(index)} SELECT {typed}", good)
                 recovered_any = True
         for path, lines in malformed.items():
             if self.lake.strict:
@@ -219,5 +224,3 @@ def _engine_error(exc: Exception) -> FlowlakeError:
     if "could not establish connection" in lowered or "connection refused" in lowered:
         return LakeError(f"cannot reach the S3 endpoint: {message}")
     return FlowlakeError(f"query failed in DuckDB: {message}")
-
-

@@ -29,4 +29,8 @@ class Lake:
 
     @cached_property
     def discovery(self) -> Discovery:
-        return discover(self.store, self.window, self.fields or list(map(registry.column_name, registry.DEFAULT_FORMAT)))
+        return discover(
+            self.store,
+            self.window,
+            self.fields or list(map(registry.column_name, registry.DEFAULT_FORMAT)),
+        )

@@ -66,7 +66,9 @@ def s3_errors(url: str) -> Iterator[None]:
         raise LakeError(f"{url}: cannot reach {endpoint}") from None
     except bx.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        reason = _MESSAGES.get(code, f"{code or 'error'}: {exc.response.get('Error', {}).get('Message', '')}")
+        reason = _MESSAGES.get(
+            code, f"{code or 'error'}: {exc.response.get('Error', {}).get('Message', '')}"
+        )
         raise LakeError(f"{url}: {reason}") from None
     except bx.BotoCoreError as exc:
         raise LakeError(f"{url}: {exc}") from None

@@ -173,10 +173,12 @@ def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Dis
     text = [f for f in walker.found if not f.key.endswith(".parquet")]
 
     sources: dict[tuple[object, ...], list[ObjectInfo]] = defaultdict(list)
-    by_flow_log: dict[str | None, list[ObjectInfo]] = defaultdict(list)
+    # one format per flow log and place: a flow log's format is fixed when it is created
+    by_flow_log: dict[tuple[str, str], list[ObjectInfo]] = defaultdict(list)
     for f in text:
         if f.size:
-            by_flow_log[layout.flow_log_id(f.key) or f"file:{f.key}"].append(f)
+            flow_log = layout.flow_log_id(f.key) or f"file:{f.key}"
+            by_flow_log[(layout.partition_root(f.key), flow_log)].append(f)
     for group in by_flow_log.values():
         first = group[0]
         line = store.first_line(first.key)

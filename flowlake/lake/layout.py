@@ -84,6 +84,12 @@ def date_in_key(key: str) -> tuple[int, int, int, int | None] | None:
     return int(match["y"]), int(match["m"]), int(match["d"]), int(hour) if hour else None
 
 
+def partition_root(key: str) -> str:
+    """The part of a key above its date levels (its folder when it has none)."""
+    match = _HIVE_DATE.search(key) or _DEFAULT_DATE.search(key)
+    return key[: match.start()] if match else key.rsplit("/", 1)[0]
+
+
 def flow_log_id(key: str) -> str | None:
     """The flow log a file belongs to; every file of one flow log shares its format."""
     match = FILE_NAME.search(key.rsplit("/", 1)[-1])

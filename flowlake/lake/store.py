@@ -136,7 +136,10 @@ class S3Store:
             try:
                 response = self.client.head_object(Bucket=self.bucket, Key=key)
             except Exception as exc:  # a 404 on HEAD: the prefix is a folder after all
-                if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                if getattr(exc, "response", {}).get("Error", {}).get("Code") in (
+                    "404",
+                    "NoSuchKey",
+                ):
                     return None
                 raise
         self.prefix = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
@@ -197,7 +200,9 @@ def open_store(location: str, s3: S3Options | None = None) -> Store:
     if location.startswith("s3://"):
         return S3Store(location, s3 or S3Options())
     if "://" in location:
-        raise LakeError(f"unsupported lake location {location!r}: use a folder or s3://bucket/prefix")
+        raise LakeError(
+            f"unsupported lake location {location!r}: use a folder or s3://bucket/prefix"
+        )
     return LocalStore(Path(location).expanduser())
 
 

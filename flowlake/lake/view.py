@@ -28,7 +28,11 @@ def duckdb_type(column: str) -> str:
 
 def text_columns(source: Source) -> str:
     """The `columns=` struct of read_csv: every column with its registry type."""
-    return "{" + ", ".join(f"{string_literal(c)}: {string_literal(duckdb_type(c))}" for c in source.fields) + "}"
+    return (
+        "{"
+        + ", ".join(f"{string_literal(c)}: {string_literal(duckdb_type(c))}" for c in source.fields)
+        + "}"
+    )
 
 
 def file_list(paths: list[str]) -> str:

@@ -1,0 +1,231 @@
+"""`python -m bench` (`make bench`): flowlake against its baselines, one table of results.
+
+Each benchmark is a function taking the Context and returning Measurement rows; add one to
+BENCHMARKS to add rows to the table (a compacted lake, a time window against a full scan,
+other peers ...). See bench/README.md for what is measured and how to read it.
+"""
+
+import argparse
+import csv
+import io
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bench import generate
+from bench.timing import Measurement, Target, measure, table
+
+# What `flowlake query reject-by-port` computes, in awk: per (dstport, protocol) of REJECT
+# records: count, sum of packets, sum of bytes, distinct sources, min and max start.
+# Header lines and NODATA/SKIPDATA lines (action `-`) never match $13 == "REJECT".
+# Sums print with %.0f: awk numbers are doubles, exact far beyond these totals.
+AWK_REJECT_BY_PORT = r"""
+$1 == "version" { next }
+$13 == "REJECT" {
+    k = $7 "," $8
+    n[k]++; p[k] += $9; b[k] += $10
+    if (!((k SUBSEP $4) in seen)) { seen[k SUBSEP $4] = 1; d[k]++ }
+    if (!(k in lo) || $11 + 0 < lo[k]) lo[k] = $11 + 0
+    if (!(k in hi) || $11 + 0 > hi[k]) hi[k] = $11 + 0
+}
+END {
+    for (k in n) printf "%s,%d,%.0f,%.0f,%d,%.0f,%.0f\n", k, n[k], p[k], b[k], d[k], lo[k], hi[k]
+}
+"""
+
+# zcat | awk | sort (the ORDER BY rejects DESC, dstport, protocol), failing if any stage fails.
+PIPELINE = (
+    'set -o pipefail; prog=$1; shift; zcat -- "$@" | LC_ALL=C awk "$prog" '
+    "| LC_ALL=C sort -t, -k3,3nr -k1,1n -k2,2n"
+)
+
+COMPARED = ("dstport", "protocol", "rejects", "packets", "bytes", "sources")
+TOP = 20  # rows compared in order; every group is compared by key as well
+
+
+@dataclass
+class Context:
+    data: Path
+    dataset: generate.DataSet
+    files: list[Path]
+    flowlake: str
+    env: dict[str, str]
+
+
+def flowlake_executable() -> str:
+    """The flowlake script next to this interpreter (the venv's), else the one on PATH."""
+    beside = Path(sys.executable).parent / "flowlake"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("flowlake")
+    if not found:
+        raise SystemExit("bench: no flowlake executable next to python or on PATH")
+    return found
+
+
+def clean_env() -> dict[str, str]:
+    """This environment without FLOWLAKE_* settings, so nothing but the flags steers a run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWLAKE_")}
+    env["FLOWLAKE_CONFIG"] = os.devnull  # no flowlake.toml from the current directory
+    return env
+
+
+def _records(text: str, header: bool) -> list[dict[str, object]]:
+    names = ["dstport", "protocol", "rejects", "packets", "bytes", "sources", "first", "last"]
+    reader = csv.reader(io.StringIO(text))
+    if header:
+        next(reader, None)
+    rows = []
+    for cells in reader:
+        row: dict[str, object] = {}
+        for name, value in zip(names, cells, strict=True):
+            if value in ("", "-"):
+                row[name] = None
+            elif name in ("first", "last") and not value.isdigit():
+                row[name] = int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+            else:
+                row[name] = int(value)
+        rows.append(row)
+    return rows
+
+
+def compare(flowlake_csv: str, awk_csv: str) -> tuple[bool, str]:
+    """Same groups with the same figures (first/last seen too), and the same top rows."""
+    ours, theirs = _records(flowlake_csv, header=True), _records(awk_csv, header=False)
+    if not ours:
+        return False, "flowlake returned no rows"
+
+    def key(r: dict[str, object]) -> tuple[object, object]:
+        return r["dstport"], r["protocol"]
+
+    by_key_ours, by_key_theirs = {key(r): r for r in ours}, {key(r): r for r in theirs}
+    problems = []
+    if len(ours) != len(theirs):
+        problems.append(f"{len(ours)} groups vs awk's {len(theirs)}")
+    differing = [k for k in by_key_ours if by_key_ours[k] != by_key_theirs.get(k)]
+    if differing:
+        k = differing[0]
+        problems.append(
+            f"{len(differing)} groups differ, e.g. {k}: {by_key_ours[k]} vs awk "
+            f"{by_key_theirs.get(k)}"
+        )
+
+    def top(rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
+        return [tuple(r[c] for c in COMPARED) for r in rows[:TOP]]
+
+    if top(ours) != top(theirs):
+        problems.append(f"top {TOP} rows differ in order")
+    if problems:
+        return False, "ANSWERS DIFFER: " + "; ".join(problems)
+    head = ours[0]
+    return True, (
+        f"answers match ({len(ours):,} port/protocol groups; top {head['dstport']}/"
+        f"{head['protocol']}: {head['rejects']:,} rejects)"
+    )
+
+
+def bench_reject_by_port(ctx: Context) -> list[Measurement]:
+    files = [str(f) for f in ctx.files]
+    awk = measure("zcat|awk", ["bash", "-c", PIPELINE, "bash", AWK_REJECT_BY_PORT, *files])
+    lake = str(ctx.data.resolve())
+    argv = [ctx.flowlake, "query", "reject-by-port", "--lake", lake, "--format", "csv"]
+    ours = measure("flowlake raw .log.gz", argv, env=ctx.env)
+    valid, check = compare(ours.output, awk.output)
+    return [
+        Measurement(
+            f"reject-by-port, {_count(ctx.dataset.records)} records",
+            ours,
+            Target(1.0, "x"),
+            baseline=awk,
+            check=check,
+            valid=valid,
+        )
+    ]
+
+
+def bench_list_cold_start(ctx: Context) -> list[Measurement]:
+    timing = measure("flowlake list", [ctx.flowlake, "list"], repeat=5, env=ctx.env)
+    return [Measurement("flowlake list cold start", timing, Target(0.5, "s", inclusive=False))]
+
+
+BENCHMARKS: list[Callable[[Context], list[Measurement]]] = [
+    bench_reject_by_port,
+    bench_list_cold_start,
+]
+
+
+def _count(n: int) -> str:
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if n >= size and n % (size // 10) == 0:
+            return f"{n / size:g}{suffix}"
+    return f"{n:,}"
+
+
+def _awk_version() -> str:
+    try:
+        out = subprocess.run(["awk", "-W", "version"], capture_output=True, text=True, timeout=5)
+        first = (out.stdout or out.stderr).splitlines()
+        return first[0] if first and out.returncode == 0 else "awk (version unknown)"
+    except (OSError, subprocess.SubprocessError):
+        return "awk (version unknown)"
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000_000, help="records to generate")
+    parser.add_argument("--data", type=Path, default=Path("bench-data"), help="data folder")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the data if it holds the same record count"
+    )
+    args = parser.parse_args(argv)
+    if args.records < 1:
+        parser.error("--records must be positive")
+
+    def log(message: str) -> None:
+        print(f"bench: {message}", file=sys.stderr, flush=True)
+
+    dataset = generate.ensure(args.data, args.records, args.keep, log=log)
+    ctx = Context(
+        data=args.data,
+        dataset=dataset,
+        files=generate.list_files(args.data),
+        flowlake=flowlake_executable(),
+        env=clean_env(),
+    )
+    load_before = _load()
+    rows: list[Measurement] = []
+    for benchmark in BENCHMARKS:
+        log(f"running {benchmark.__name__.removeprefix('bench_')} ...")
+        rows += benchmark(ctx)
+    import duckdb
+
+    facts = [
+        ("records", f"{dataset.records:,}"),
+        ("files", f"{len(ctx.files):,} .log.gz (v2 default format, header line)"),
+        ("total gz bytes", f"{dataset.gz_bytes:,} ({dataset.gz_bytes / 2**20:,.1f} MiB)"),
+        ("data", f"{ctx.data.resolve()}"),
+        ("timing", "wall clock per subprocess, best of 3 (list: best of 5) after a warm-up run"),
+        ("machine", f"{os.cpu_count()} cores, {platform.machine()}, load avg {load_before} "
+                    f"before / {_load()} after"),
+        ("versions", f"duckdb {duckdb.__version__}, python {platform.python_version()}, "
+                     f"{_awk_version()}"),
+    ]  # fmt: skip
+    print(table(rows, facts))
+    return 1 if any(not r.valid for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Small helpers shared by the end-to-end tests."""
+
+import json
+from datetime import datetime
+from typing import Any
+
+
+def parse_json(text: str) -> list[dict[str, Any]]:
+    return json.loads(text)
+
+
+def iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def expected_reject_by_port(expected: Any, limit: int = 20) -> list[dict[str, Any]]:
+    """reject-by-port computed independently from the generator's known answers."""
+    rows = [
+        {
+            "dstport": port,
+            "protocol": protocol,
+            "rejects": count,
+            "sources": len(expected.reject_sources_by_port[port]),
+            "first_seen": iso(expected.first_reject[port]),
+            "last_seen": iso(expected.last_reject[port]),
+        }
+        for (port, protocol), count in expected.rejects_by_port.items()
+    ]
+    rows.sort(key=lambda r: (-r["rejects"], r["dstport"], r["protocol"]))
+    return rows[:limit]
+
+
+def without(rows: list[dict[str, Any]], *columns: str) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k not in columns} for r in rows]
