@@ -70,7 +70,9 @@ class Source:
         if isinstance(node, exp.Anonymous):
             return node.name.lower()
         start, end = node.meta.get("start"), node.meta.get("end")
-        spelled = _NAME.fullmatch(self.sql[start : end + 1]) if start is not None else None
+        spelled = (
+            None if start is None or end is None else _NAME.fullmatch(self.sql[start : end + 1])
+        )
         written = spelled or _CALL.match(athena_sql(node))
         return written.group(1).lower() if written else None
 
@@ -188,7 +190,7 @@ _STAR_MODIFIERS = {
     "rename": "RENAME",
     "ilike": "ILIKE",
 }
-_NODE_CONSTRUCTS = {
+_NODE_CONSTRUCTS: dict[type[exp.Expr], str] = {
     exp.Qualify: "QUALIFY: filter in an outer query",
     exp.ILike: "ILIKE: compare lower(...)",
     exp.Glob: "GLOB",
@@ -349,7 +351,7 @@ class DateTimeUnits(Rule):
                 yield f"an interval does not cast to {target}: use to_milliseconds(...)"
 
     @staticmethod
-    def _interval_literal(node: exp.Interval) -> Iterator[str]:
+    def _interval_literal(node: exp.Expr) -> Iterator[str]:
         value, unit, literal = node.this, node.args.get("unit"), athena_sql(node)
         if not (isinstance(value, exp.Literal) and value.is_string):
             yield f"{literal}: the value of an interval literal must be a quoted string"

@@ -133,4 +133,5 @@ def _named(name: str, parse: Any, text: str) -> Any:
 
 
 def timestamp_literal(instant: datetime) -> str:
-    return f"TIMESTAMP '{instant.astimezone(UTC):%Y-%m-%d %H:%M:%S}'"
+    """A UTC instant typed like start_time in both engines (timestamp with time zone)."""
+    return f"from_iso8601_timestamp('{instant.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}')"

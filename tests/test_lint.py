@@ -11,6 +11,7 @@ from flowlake.lint import (
     DuckDBOnlySyntax,
     LintIssue,
     NullTreatment,
+    Rule,
     UnknownFunction,
     UnsupportedType,
     athena_functions,
@@ -202,7 +203,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("sql", "rule", "fragment"), BAD, ids=[b[0][:60] for b in BAD])
-def test_rejects_with_the_right_rule(sql: str, rule: type, fragment: str) -> None:
+def test_rejects_with_the_right_rule(sql: str, rule: type[Rule], fragment: str) -> None:
     issues = lint_athena(sql)
     messages = [issue.message for issue in issues if issue.rule == rule.name]
     assert messages, f"{rule.__name__} found nothing; issues: {issues}"

@@ -31,7 +31,7 @@ from flowlake.params import convert, parse_network
         ("string", "eni-0abc123", "'eni-0abc123'"),
         ("duration", "5m", "300"),
         ("duration", "1h", "3600"),
-        ("timestamp", "2024-05-01T10:00Z", "TIMESTAMP '2024-05-01 10:00:00'"),
+        ("timestamp", "2024-05-01T10:00Z", "from_iso8601_timestamp('2024-05-01T10:00:00Z')"),
         ("bool", "yes", "TRUE"),
     ],
 )

@@ -68,6 +68,10 @@ class DuckDBEngine:
     def _register_lake(self) -> None:
         assert self.lake
         discovery = self.lake.discovery
+        for reason in discovery.skipped:
+            if self.lake.strict:
+                raise LakeError(reason)
+            self.warnings.append(f"skipped {reason}")
         if not discovery.sources:
             self.notices.append(f"no flow-log files in {self.lake.store.url} for this time window")
         self._build_view()

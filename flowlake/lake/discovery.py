@@ -57,6 +57,7 @@ class Source:
 class Discovery:
     sources: list[Source] = field(default_factory=list)
     listings: int = 0  # directory listings made (S3 LIST calls)
+    skipped: list[str] = field(default_factory=list)  # files that are not flow logs, and why
 
     @property
     def files(self) -> int:
@@ -166,6 +167,36 @@ def detect_format(first_line: str, default_fields: list[str], name: str) -> tupl
     )
 
 
+def _detect_group(
+    store: Store, group: list[ObjectInfo], default_fields: list[str], skipped: list[str]
+) -> tuple[list[str], bool, list[ObjectInfo]] | None:
+    """The format of one flow log's files, read from the newest file that is a flow log.
+
+    Files tried on the way that are not (unreadable, another shape) are left out and
+    reported; when no file is, the newest one's problem is the error.
+    """
+    rejected: list[tuple[ObjectInfo, LakeError]] = []
+    for candidate in reversed(group):
+        try:
+            line = store.first_line(candidate.key)
+        except LakeError as exc:
+            rejected.append((candidate, exc))
+            continue
+        if not line:
+            continue  # an empty file holds no records
+        try:
+            names, header = detect_format(line, default_fields, store.reader_path(candidate.key))
+        except LakeError as exc:
+            rejected.append((candidate, exc))
+            continue
+        skipped.extend(str(exc) for _, exc in rejected)
+        left_out = {id(f) for f, _ in rejected}
+        return names, header, [f for f in group if id(f) not in left_out]
+    if rejected:
+        raise rejected[0][1]
+    return None
+
+
 def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Discovery:
     walker = _Walker(store, window)
     walker.visit("")
@@ -179,18 +210,18 @@ def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Dis
         if f.size:
             flow_log = layout.flow_log_id(f.key) or f"file:{f.key}"
             by_flow_log[(layout.partition_root(f.key), flow_log)].append(f)
+    skipped: list[str] = []
     for group in by_flow_log.values():
-        first = group[0]
-        line = store.first_line(first.key)
-        if not line:
-            continue  # an empty file holds no records
-        names, header = detect_format(line, default_fields, store.reader_path(first.key))
-        for f in group:
+        detected = _detect_group(store, group, default_fields, skipped)
+        if detected is None:
+            continue
+        names, header, members = detected
+        for f in members:
             sources[("text", tuple(names), header, f.key.endswith(".gz"))].append(f)
     if parquet:
         sources[("parquet", (), False, False)] = parquet
 
-    result = Discovery(listings=walker.listings)
+    result = Discovery(listings=walker.listings, skipped=skipped)
     for (kind, names, header, gz), files in sources.items():
         result.sources.append(
             Source(
