@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from flowlake.registry import DEFAULT_FORMAT
 from flowlake.sample_lake import write_sample_lake
 
 from .conftest import CliResult, MotoServer, upload_folder
 from .helpers import parse_json
 
-HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+HEADER = " ".join(DEFAULT_FORMAT)
 GOOD = "2 111122223333 eni-1 203.0.113.9 10.0.0.5 40000 22 6 1 40 1700000000 1700000030 REJECT OK"
 
 

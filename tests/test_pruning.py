@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from flowlake.lake.layout import Partition, object_key
+from flowlake.registry import DEFAULT_FORMAT
 
 from .conftest import upload_folder
 from .helpers import parse_json
 
-HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+HEADER = " ".join(DEFAULT_FORMAT)
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 
 

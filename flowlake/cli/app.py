@@ -3,12 +3,15 @@
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from flowlake.cli import options as opt
 from flowlake.errors import UsageError
+
+if TYPE_CHECKING:
+    from flowlake.lake import Lake
 
 app = typer.Typer(
     name="flowlake",
@@ -39,7 +42,7 @@ def build_lake(
     profile: str | None = None,
     region: str | None = None,
     endpoint_url: str | None = None,
-):  # type: ignore[no-untyped-def]
+) -> "Lake":
     from flowlake import config, registry
     from flowlake.lake import Lake
     from flowlake.lake.store import S3Options

@@ -203,7 +203,8 @@ def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Dis
     parquet = [f for f in walker.found if f.key.endswith(".parquet")]
     text = [f for f in walker.found if not f.key.endswith(".parquet")]
 
-    sources: dict[tuple[object, ...], list[ObjectInfo]] = defaultdict(list)
+    # (kind, columns, header, gzip) -> files read by one reader call
+    sources: dict[tuple[str, tuple[str, ...], bool, bool], list[ObjectInfo]] = defaultdict(list)
     # one format per flow log and place: a flow log's format is fixed when it is created
     by_flow_log: dict[tuple[str, str], list[ObjectInfo]] = defaultdict(list)
     for f in text:
@@ -222,15 +223,7 @@ def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Dis
         sources[("parquet", (), False, False)] = parquet
 
     result = Discovery(listings=walker.listings, skipped=skipped)
-    for (kind, names, header, gz), files in sources.items():
-        result.sources.append(
-            Source(
-                kind=str(kind),
-                fields=names,  # type: ignore[arg-type]
-                header=bool(header),
-                gzip=bool(gz),
-                keys=tuple(f.key for f in files),
-                bytes=sum(f.size for f in files),
-            )
-        )
+    for (kind, columns, header, gz), files in sources.items():
+        keys = tuple(f.key for f in files)
+        result.sources.append(Source(kind, columns, header, gz, keys, sum(f.size for f in files)))
     return result
