@@ -6,13 +6,10 @@ import sys
 from flowlake.cli.app import app
 from flowlake.errors import FlowlakeError
 
-# Each further command group lives in its own module and registers itself on `app`.
-for _module in ("insights_cmd", "athena_cmd", "config_cmd", "compact_cmd"):
-    try:
-        __import__(f"flowlake.cli.{_module}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"flowlake.cli.{_module}":
-            raise
+# Further commands live in modules of their own that register on `app` when imported.
+COMMAND_MODULES: list[str] = []
+for _module in COMMAND_MODULES:
+    __import__(f"flowlake.cli.{_module}")
 
 
 def main() -> None:
