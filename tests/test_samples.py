@@ -173,3 +173,17 @@ def test_wrong_format_is_a_clear_error(tmp_path: Path, cli, bad: str) -> None:  
     assert result.code == 1
     assert "odd.log" in result.err and "--fields" in result.err
     assert "Traceback" not in result.err
+
+
+def test_recovered_lines_count_once_however_many_queries_run(tmp_path: Path) -> None:
+    import gzip
+
+    header = fmt("FORMAT (custom v3, TCP flag sequence)")
+    records = block("FORMAT (custom v3, TCP flag sequence)", 8)
+    body = "\n".join([header, *records, "3 broken line"]) + "\n"
+    (tmp_path / "v3.log.gz").write_bytes(gzip.compress(body.encode()))
+    engine = DuckDBEngine(Lake(str(tmp_path)))
+    for _ in range(3):
+        result = engine.run("SELECT count(*) AS n FROM flow_logs")
+        assert result.rows() == [{"n": 8}]
+        assert len(result.warnings) == 1 and "skipped 1 malformed line(s)" in result.warnings[0]

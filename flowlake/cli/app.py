@@ -222,7 +222,7 @@ def demo(
         f"{sample.start:%Y-%m-%d %H:%M} to {sample.end:%H:%M} UTC)",
         file=sys.stderr,
     )
-    run = run_query("reject-by-port", {}, Lake(str(sample.root)))
+    run = run_query("reject-by-port", {"limit": "10"}, Lake(str(sample.root)))
     out.render(run.result.table, fmt, None, title="reject-by-port on the sample lake")
     report(run.result.warnings, run.result.notices)
     print(

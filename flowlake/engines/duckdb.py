@@ -35,6 +35,8 @@ class DuckDBEngine:
         self._columns: list[str] = []
         self._text_sources: dict[int, Source] = {}
         self._excluded: set[str] = set()
+        self._seen_rejects: set[tuple[str, int]] = set()
+        self._malformed: dict[str, list[int]] = {}
         self.warnings: list[str] = []
         self.notices: list[str] = []
 
@@ -125,7 +127,8 @@ class DuckDBEngine:
         table = self._execute(sql)
         if self._text_sources and self._recover_lines():
             table = self._execute(sql)  # again, now with the recovered lines in the view
-        return Result(table, warnings=self.warnings, notices=self.notices)
+        warnings = self.warnings + self._malformed_warnings()
+        return Result(table, warnings=warnings, notices=list(self.notices))
 
     def _execute(self, sql: str) -> Any:
         for index in self._text_sources:
@@ -171,10 +174,14 @@ class DuckDBEngine:
         return None
 
     def _recover_lines(self) -> bool:
-        """Sort rejected lines: runs of spaces are recovered, anything else is malformed."""
+        """Sort rejected lines: runs of spaces are recovered, anything else is malformed.
+
+        Returns whether lines were recovered that the view did not have yet (the query must
+        then run again). Each line is recovered or reported once per engine, however many
+        queries scan it.
+        """
         assert self.lake
-        recovered_any = False
-        malformed: dict[str, list[int]] = {}
+        recovered_now = False
         for index, source in self._text_sources.items():
             rows = self.con.execute(
                 f"SELECT DISTINCT s.file_path, e.line, e.csv_line FROM {rejects_table(index)} e "
@@ -182,9 +189,14 @@ class DuckDBEngine:
             ).fetchall()
             good: list[tuple[Any, ...]] = []
             for path, line, text in rows:
+                if (path, line) in self._seen_rejects:
+                    continue
+                self._seen_rejects.add((path, line))
                 values = _split_record(text, source)
                 if values is None:
-                    malformed.setdefault(path, []).append(int(line))
+                    if self.lake.strict:
+                        raise LakeError(f"{path}: line {line} is not a valid flow-log record")
+                    self._malformed.setdefault(path, []).append(int(line))
                 else:
                     good.append(values)
             if good:
@@ -193,15 +205,17 @@ class DuckDBEngine:
                     for n, c in enumerate(source.fields)
                 )
                 self.con.executemany(f"INSERT INTO {recovered_table(index)} SELECT {typed}", good)
-                recovered_any = True
-        for path, lines in malformed.items():
-            if self.lake.strict:
-                raise LakeError(f"{path}: line {lines[0]} is not a valid flow-log record")
-            shown = ", ".join(map(str, lines[:5])) + (" ..." if len(lines) > 5 else "")
-            self.warnings.append(
+                recovered_now = True
+        return recovered_now
+
+    def _malformed_warnings(self) -> list[str]:
+        warnings = []
+        for path, lines in sorted(self._malformed.items()):
+            shown = ", ".join(map(str, sorted(lines)[:5])) + (" ..." if len(lines) > 5 else "")
+            warnings.append(
                 f"skipped {len(lines)} malformed line(s) in {path} (line {shown}); --strict to fail"
             )
-        return recovered_any
+        return warnings
 
 
 def _split_record(text: str, source: Source) -> tuple[str, ...] | None:
