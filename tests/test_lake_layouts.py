@@ -32,9 +32,9 @@ def test_local_folder(tmp_path: Path, cli, options: dict) -> None:  # type: igno
     assert result.err == ""
 
 
-@pytest.mark.parametrize("options", LAYOUTS[:1] + LAYOUTS[3:5])
+@pytest.mark.parametrize("options", LAYOUTS)
 def test_s3_prefix(tmp_path: Path, cli, s3, options: dict) -> None:  # type: ignore[no-untyped-def]
-    sample = write_sample_lake(tmp_path / "lake", hours=2, **options)
+    sample = write_sample_lake(tmp_path / "lake", hours=1, **options)
     upload_folder(s3, sample.root, "flow-logs", prefix="central/")
     result = cli(
         "query", "reject-by-port", "--lake", "s3://flow-logs/central",

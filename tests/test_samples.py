@@ -187,3 +187,11 @@ def test_recovered_lines_count_once_however_many_queries_run(tmp_path: Path) -> 
         result = engine.run("SELECT count(*) AS n FROM flow_logs")
         assert result.rows() == [{"n": 8}]
         assert len(result.warnings) == 1 and "skipped 1 malformed line(s)" in result.warnings[0]
+
+
+def test_millisecond_timestamps_become_the_same_instant(tmp_path: Path) -> None:
+    line = "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 1418530010000 1418530070000 ACCEPT OK"
+    write(tmp_path, "ms.log", [line])
+    (row,) = rows(tmp_path)
+    assert row["start_time"] == datetime.fromtimestamp(1418530010, UTC)
+    assert row["end_time"] == datetime.fromtimestamp(1418530070, UTC)
