@@ -191,3 +191,19 @@ def test_wheel_ships_the_sql_and_queries(tmp_path: Path) -> None:
     assert "flowlake/_data/queries/reject-by-port.sql" in names
     assert "flowlake/_data/sql/schema/flow_log_fields.csv" in names
     assert "flowlake/_data/sql/macros/ip.sql" in names
+
+
+def test_query_chart_in_the_terminal_and_to_files(cli, sample, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base = ["query", "reject-by-port", "--lake", sample.root, "-p", "limit=5", "--chart"]
+    result = cli(*base)
+    assert result.code == 0, result.err
+    assert "Rejected traffic by destination port" in result.out
+    assert "22" in result.out and str(sample.expected.rejects_by_port[(22, 6)]) in result.out
+    png = tmp_path / "rejects.png"
+    assert cli(*base, "--output", png).code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = tmp_path / "rejects.html"
+    assert cli(*base, "--output", html).code == 0
+    assert "<svg" in html.read_text() and oct(html.stat().st_mode & 0o044) == oct(0o044)
+    no_chart = cli("query", "recent-rejects", "--lake", sample.root, "--chart")
+    assert no_chart.code == 2 and "has no chart" in no_chart.err

@@ -190,3 +190,10 @@ def test_s3_lake_of_one_file_and_a_prefix(tmp_path: Path, cli, s3: MotoServer) -
         )
         assert result.code == 0, (lake, result.err)
         assert parse_json(result.out)[0]["rejects"] == 1
+
+
+def test_option_typos_are_one_line_too(cli) -> None:  # type: ignore[no-untyped-def]
+    one_line_error(
+        cli("query", "reject-by-port", "--bogus"), 2, "No such option: --bogus", "--help"
+    )
+    one_line_error(cli("query"), 2, "Missing argument")

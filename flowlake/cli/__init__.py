@@ -3,11 +3,13 @@
 import os
 import sys
 
+import typer
+
 from flowlake.cli.app import app
 from flowlake.errors import FlowlakeError
 
 # Further commands live in modules of their own that register on `app` when imported.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["insights_cmd", "athena_cmd", "views_cmd"]
 for _module in COMMAND_MODULES:
     __import__(f"flowlake.cli.{_module}")
 
@@ -22,14 +24,15 @@ def main() -> None:
     except KeyboardInterrupt:
         print("flowlake: interrupted", file=sys.stderr)
         sys.exit(130)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # the option parser's usage errors, in one line too
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        print(f"flowlake: error: {message}{where}", file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         if os.environ.get("FLOWLAKE_DEBUG"):
             raise
         print(
