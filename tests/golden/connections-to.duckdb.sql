@@ -1,0 +1,34 @@
+SELECT
+  srcaddr,
+  dstaddr,
+  dstport,
+  protocol,
+  COUNT(*) AS flows,
+  COUNT_IF(action = 'ACCEPT') AS accepts,
+  COUNT_IF(action = 'REJECT') AS rejects,
+  SUM(packets) AS packets,
+  SUM(bytes) AS bytes,
+  MIN(start_time) AS first_seen,
+  MAX(start_time) AS last_seen
+FROM flow_logs
+WHERE
+  NOT srcaddr IS NULL
+  AND (
+    start_time >= CAST('2024-05-01T00:00:00Z' AS TIMESTAMPTZ)
+    AND start_time < CAST('2024-05-02T00:00:00Z' AS TIMESTAMPTZ)
+  )
+  AND NOT (
+    srcport < dstport AND dstport >= 1024
+  )
+GROUP BY
+  srcaddr,
+  dstaddr,
+  dstport,
+  protocol
+ORDER BY
+  COUNT(*) DESC,
+  srcaddr,
+  dstaddr,
+  dstport,
+  protocol
+LIMIT 50
