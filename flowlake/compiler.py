@@ -14,6 +14,9 @@ from flowlake.timewindow import TimeWindow
 SOURCE_DIALECT = "athena"
 DIALECTS = ("duckdb", "athena")
 DELIVERY_MARGIN = timedelta(hours=1)
+DAY_FORMAT = "%Y/%m/%d"
+"""Athena's `day` partition values for AWS's default S3 layout. A window with a `day_format`
+(flowlake.athena.partitions.PartitionedWindow: the Hive layout's table) brings its own."""
 
 
 @dataclass(frozen=True)
@@ -24,17 +27,20 @@ class WindowContext:
     until: str | None = None
     first_day: str | None = None
     last_day: str | None = None
+    day_format: str = DAY_FORMAT
 
     @classmethod
     def of(cls, window: TimeWindow) -> "WindowContext":
+        day_format = getattr(window, "day_format", DAY_FORMAT)
         if window.is_open:
-            return cls()
+            return cls(day_format=day_format)
         last = (window.until or datetime.now(UTC)) + DELIVERY_MARGIN
         return cls(
             since=timestamp_literal(window.since) if window.since else None,
             until=timestamp_literal(window.until) if window.until else None,
-            first_day=f"{window.since:%Y/%m/%d}" if window.since else None,
-            last_day=f"{last:%Y/%m/%d}" if window.since else None,
+            first_day=f"{window.since:{day_format}}" if window.since else None,
+            last_day=f"{last:{day_format}}" if window.since else None,
+            day_format=day_format,
         )
 
 
