@@ -28,6 +28,14 @@ def check_fields(query: CompiledQuery, columns: list[str]) -> None:
         )
 
 
+def check_tables(query: CompiledQuery, engine: Any) -> None:
+    """The network-config tables (and CloudTrail) a query reads must be in the lake."""
+    if query.spec.tables:
+        from flowlake.netconfig.views import require_tables
+
+        require_tables(engine, query.spec.tables, query.spec.name)
+
+
 def run_query(
     name: str,
     params: dict[str, Any] | None,
@@ -39,6 +47,7 @@ def run_query(
     engine = engine or DuckDBEngine(lake)
     compiled = compile_query(name, params, engine.dialect, lake.window)
     check_fields(compiled, engine.columns())
+    check_tables(compiled, engine)
     return QueryRun(compiled, engine.run(compiled.sql))
 
 

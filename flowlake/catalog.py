@@ -5,6 +5,7 @@ title = "Rejected traffic by destination port"
 description = "..."
 columns = ["dstport", "protocol", "rejects"]
 fields = ["dstport", "protocol", "action"]      # flow-log fields the query reads
+tables = ["security_group_rules"]               # network-config tables it reads, if any
 chart = { kind = "bar", x = "dstport", y = "rejects" }
 answers = ["seed: SSH blocked by SG/NACL ..."]
 insights = '''fields ... | filter action = "REJECT"'''
@@ -30,6 +31,21 @@ PARAM_TYPES = (
     "int", "port", "protocol", "ip", "cidr", "address", "enum", "action", "string",
     "duration", "timestamp", "bool",
 )  # fmt: skip
+# What `flowlake show`, `views` and the catalogue tests use for a required parameter with no
+# `example` in its header.
+TYPE_EXAMPLES = {
+    "int": "10",
+    "port": "22",
+    "protocol": "tcp",
+    "ip": "10.0.1.10",
+    "cidr": "10.0.0.0/8",
+    "address": "10.0.1.",
+    "action": "REJECT",
+    "string": "eni-0a1b2c3d4e5f60010",
+    "duration": "10m",
+    "timestamp": "2024-05-01T00:00:00Z",
+    "bool": "true",
+}
 _HEADER_START = "{#- flowlake"
 _HEADER_END = "-#}"
 
@@ -42,6 +58,14 @@ class ParamSpec:
     default: Any = None
     required: bool = False
     choices: tuple[str, ...] = ()
+    example: str | None = None
+
+    @property
+    def example_value(self) -> str:
+        """A value to show the query with: the header's `example`, else one of its type."""
+        if self.example is not None:
+            return self.example
+        return self.choices[0] if self.choices else TYPE_EXAMPLES[self.type]
 
     def convert(self, raw: Any) -> SqlValue:
         return convert(self.type, raw, self.name, list(self.choices))
@@ -70,6 +94,13 @@ class QuerySpec:
     chart: dict[str, str] | None = None
     answers: list[str] = field(default_factory=list)
     insights: str | None = None
+    tables: list[str] = field(default_factory=list)
+    """Network-config tables (and cloudtrail_events) the query reads, from `config snapshot`,
+    `config import` or CloudTrail: checked before it runs."""
+
+    def example_params(self) -> dict[str, str]:
+        """Values for the required parameters, so the query can be shown and compiled."""
+        return {p.name: p.example_value for p in self.params.values() if p.required}
 
     def bind(self, raw: dict[str, Any]) -> dict[str, SqlValue | None]:
         """Validate user parameters against the spec; unknown names and bad values are errors."""
@@ -112,6 +143,7 @@ def load_spec(path: Path) -> QuerySpec:
             default=p.get("default"),
             required=p.get("required", False),
             choices=tuple(p.get("choices", ())),
+            example=str(p["example"]) if "example" in p else None,
         )
     return QuerySpec(
         name=path.stem,
@@ -125,7 +157,18 @@ def load_spec(path: Path) -> QuerySpec:
         chart=header.get("chart"),
         answers=list(header.get("answers", [])),
         insights=(header.get("insights") or "").strip() or None,
+        tables=_config_tables(header, path),
     )
+
+
+def _config_tables(header: dict[str, Any], path: Path) -> list[str]:
+    from flowlake.netconfig.schema import tables
+
+    named = list(header.get("tables", []))
+    unknown = [t for t in named if t not in tables()]
+    if unknown:
+        raise ValueError(f"{path}: unknown config table {unknown[0]!r} in `tables`")
+    return named
 
 
 @cache

@@ -1,7 +1,8 @@
 """Checking Athena output without Athena: translate it back to DuckDB and run it.
 
 The only constructs that may not translate back are the ones our macros emit on purpose for
-Athena (sql/macros/): IP matching with the IPADDRESS type and partition predicates on `day`.
+Athena (sql/macros/): IP matching with the IPADDRESS type (a CIDR literal or a CIDR column) and
+partition predicates on `day`.
 This module reverses exactly those, so every other part of the Athena SQL is executed as
 written (through sqlglot's athena -> duckdb translation) and its rows compared.
 """
@@ -37,6 +38,15 @@ def athena_to_duckdb(athena_sql: str) -> str:
         ):
             column = node.expression.this.sql("duckdb")
             return sqlglot.parse_one(_duckdb_cidr_match(column, node.this.name), read="duckdb")
+        if (
+            isinstance(node, exp.ArrayContains)
+            and isinstance(node.expression, exp.Cast)
+            and node.expression.to.this == exp.DataType.Type.IPADDRESS
+        ):  # a CIDR held in a column (the `cidr_contains` macro)
+            cidr, address = node.this.sql("duckdb"), node.expression.this.sql("duckdb")
+            return sqlglot.parse_one(
+                f"coalesce(flowlake_in_cidr({cidr}, {address}), FALSE)", read="duckdb"
+            )
         if isinstance(node, exp.Between | exp.GTE | exp.LTE | exp.GT | exp.LT | exp.EQ):
             column = node.this
             if isinstance(column, exp.Column) and column.name in PARTITION_COLUMNS:

@@ -15,6 +15,8 @@ from flowlake.dialect_check import athena_to_duckdb
 from flowlake.engines.duckdb import DuckDBEngine
 from flowlake.lake import Lake
 from flowlake.lint import lint_athena
+from flowlake.netconfig.sample import write_sample_network
+from flowlake.netconfig.views import load_cloudtrail
 from flowlake.sample_lake import write_sample_lake
 from flowlake.timewindow import TimeWindow
 
@@ -23,34 +25,20 @@ README = Path(__file__).parents[1] / "README.md"
 QUERIES = sorted(catalog())
 FIXED_WINDOW = TimeWindow(datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC))
 
-SAMPLE_VALUES = {
-    "int": "10",
-    "port": "22",
-    "protocol": "tcp",
-    "ip": "10.0.1.10",
-    "cidr": "10.0.0.0/8",
-    "address": "10.0.1.",
-    "action": "REJECT",
-    "string": "eni-0a1b2c3d4e5f60010",
-    "duration": "10m",
-    "timestamp": "2024-05-01T00:00:00Z",
-    "bool": "true",
-}
-
 
 def every_param(name: str) -> dict[str, str]:
     """A value for every parameter of a query (the first choice of an enum)."""
     spec = catalog()[name]
-    return {
-        p.name: (p.choices[0] if p.choices else SAMPLE_VALUES[p.type]) for p in spec.params.values()
-    }
+    return {p.name: p.example_value for p in spec.params.values()}
 
 
 def param_sets(name: str) -> list[dict[str, str]]:
-    sets: list[dict[str, str]] = [{}, every_param(name)]
-    for p in catalog()[name].params.values():
+    spec = catalog()[name]
+    required = spec.example_params()
+    sets: list[dict[str, str]] = [required, every_param(name)]
+    for p in spec.params.values():
         for choice in p.choices[1:]:
-            sets.append({p.name: choice})
+            sets.append({**required, p.name: choice})
     return sets
 
 
@@ -58,7 +46,7 @@ def param_sets(name: str) -> list[dict[str, str]]:
 def test_query_is_documented(name: str) -> None:
     spec = catalog()[name]
     assert spec.title and spec.description and len(spec.description) > 40
-    assert spec.columns and spec.fields
+    assert spec.columns and (spec.fields or spec.tables)
     assert spec.answers, "which seed pattern or Insights query does it answer?"
     for param in spec.params.values():
         assert param.help, f"parameter {param.name} needs a help text"
@@ -68,7 +56,7 @@ def test_query_is_documented(name: str) -> None:
 @pytest.mark.parametrize("dialect", ["duckdb", "athena"])
 @pytest.mark.parametrize("name", QUERIES)
 def test_golden_sql(name: str, dialect: str) -> None:
-    sql = compile_query(name, {}, dialect, FIXED_WINDOW).sql + "\n"
+    sql = compile_query(name, catalog()[name].example_params(), dialect, FIXED_WINDOW).sql + "\n"
     path = GOLDEN / f"{name}.{dialect}.sql"
     if os.environ.get("FLOWLAKE_UPDATE_GOLDEN"):
         path.parent.mkdir(exist_ok=True)
@@ -88,7 +76,10 @@ def test_athena_output_passes_the_lint(name: str) -> None:
 @pytest.fixture(scope="module")
 def sample_engine(tmp_path_factory: pytest.TempPathFactory) -> Any:
     sample = write_sample_lake(tmp_path_factory.mktemp("lake"), hours=6)
-    return DuckDBEngine(Lake(str(sample.root)))
+    write_sample_network(sample.root, sample.expected)  # config tables and CloudTrail
+    engine = DuckDBEngine(Lake(str(sample.root)))
+    load_cloudtrail(engine)
+    return engine
 
 
 @pytest.mark.parametrize("name", QUERIES)

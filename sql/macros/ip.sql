@@ -33,3 +33,21 @@ contains({{ network }}, TRY_CAST({{ column }} AS IPADDRESS))
  OR {{ column }} LIKE '169.254.%' OR {{ column }} LIKE '127.%'
  OR regexp_like(lower({{ column }}), '^f[cd][0-9a-f]{2}:') OR lower({{ column }}) LIKE 'fe80:%')
 {%- endmacro %}
+
+{#- A CIDR held in a column (a security-group or network-ACL rule) contains an address column.
+    Athena's contains() would match an IPv4 address against an IPv6 CIDR such as ::/0 (IPADDRESS
+    holds IPv4 as IPv4-mapped IPv6), which a rule never does: the families must agree. DuckDB
+    works the prefix out in SQL (sql/duckdb/ip_cidr_functions.sql), family included. -#}
+{% macro cidr_contains(cidr_column, address) -%}
+{%- if target == 'athena' -%}
+((strpos({{ cidr_column }}, ':') > 0) = (strpos({{ address }}, ':') > 0) AND contains({{ cidr_column }}, TRY_CAST({{ address }} AS IPADDRESS)))
+{%- else -%}
+coalesce(flowlake_in_cidr({{ cidr_column }}, {{ address }}), FALSE)
+{%- endif -%}
+{%- endmacro %}
+
+{#- Every address of CIDR `inner` is in CIDR `outer` (both columns): a prefix at least as long,
+    and its first address inside. -#}
+{% macro cidr_covers(outer, inner) -%}
+(CAST(split_part({{ inner }}, '/', 2) AS INTEGER) >= CAST(split_part({{ outer }}, '/', 2) AS INTEGER) AND {{ cidr_contains(outer, "split_part(" ~ inner ~ ", '/', 1)") }})
+{%- endmacro %}

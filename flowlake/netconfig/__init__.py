@@ -1,0 +1,28 @@
+"""The network configuration beside the flow logs: security groups, network ACLs, routes,
+interfaces and gateways as tables, and CloudTrail's network changes.
+
+    documents.py   saved `aws ec2 describe-*` output: read, recognised, checked
+    ec2.py         the same documents through boto3 (paginated), for `config snapshot`
+    flatten.py     documents -> rows of the tables in sql/schema/config_tables.csv
+    storage.py     snapshots in the lake: atomic, idempotent, newest complete one per scope
+    collect.py     `config import` and `config snapshot`: documents in, a snapshot out
+    views.py       the DuckDB views (registered when an engine connects) and `tables` checks
+    cloudtrail.py  CloudTrail files -> `cloudtrail_events`
+    ddl.py         Athena DDL for the same tables and views
+    diagnose.py    `flowlake diagnose`: the seeds' troubleshooting steps for one conversation
+    sample.py      the configuration and CloudTrail changes behind the sample lake's stories
+"""
+
+from flowlake.netconfig.collect import import_documents, import_files, snapshot_aws
+from flowlake.netconfig.ddl import config_partitions_ddl, config_tables_ddl
+from flowlake.netconfig.views import register_config_tables, require_tables
+
+__all__ = [
+    "config_partitions_ddl",
+    "config_tables_ddl",
+    "import_documents",
+    "import_files",
+    "register_config_tables",
+    "require_tables",
+    "snapshot_aws",
+]

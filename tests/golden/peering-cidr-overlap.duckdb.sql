@@ -1,0 +1,43 @@
+SELECT DISTINCT
+  p.peering_connection_id,
+  p.status,
+  r.vpc_id AS requester_vpc_id,
+  r.cidr_block AS requester_cidr,
+  a.vpc_id AS accepter_vpc_id,
+  a.cidr_block AS accepter_cidr,
+  CASE
+    WHEN (
+      CAST(SPLIT_PART(a.cidr_block, '/', 2) AS INT) >= CAST(SPLIT_PART(r.cidr_block, '/', 2) AS INT)
+      AND COALESCE(FLOWLAKE_IN_CIDR(r.cidr_block, SPLIT_PART(a.cidr_block, '/', 1)), FALSE)
+    )
+    THEN a.cidr_block
+    ELSE r.cidr_block
+  END AS overlap,
+  'no CLI fix: re-address one VPC (or use PrivateLink or a NAT) so the ranges do not overlap' AS fix
+FROM vpc_peering_cidrs AS r
+JOIN vpc_peering_cidrs AS a
+  ON a.peering_connection_id = r.peering_connection_id
+  AND a.side = 'accepter'
+  AND a.account_id = r.account_id
+  AND a.region = r.region
+JOIN vpc_peering_connections AS p
+  ON p.peering_connection_id = r.peering_connection_id
+  AND p.account_id = r.account_id
+  AND p.region = r.region
+WHERE
+  r.side = 'requester'
+  AND NOT p.status IN ('deleted', 'rejected', 'failed', 'expired')
+  AND (
+    (
+      CAST(SPLIT_PART(a.cidr_block, '/', 2) AS INT) >= CAST(SPLIT_PART(r.cidr_block, '/', 2) AS INT)
+      AND COALESCE(FLOWLAKE_IN_CIDR(r.cidr_block, SPLIT_PART(a.cidr_block, '/', 1)), FALSE)
+    )
+    OR (
+      CAST(SPLIT_PART(r.cidr_block, '/', 2) AS INT) >= CAST(SPLIT_PART(a.cidr_block, '/', 2) AS INT)
+      AND COALESCE(FLOWLAKE_IN_CIDR(a.cidr_block, SPLIT_PART(r.cidr_block, '/', 1)), FALSE)
+    )
+  )
+ORDER BY
+  p.peering_connection_id,
+  requester_cidr,
+  accepter_cidr
