@@ -68,12 +68,17 @@ def chart_data(table: Any, chart: Mapping[str, Any]) -> ChartData:
     kind = chart.get("kind")
     if kind not in KINDS:
         raise FlowlakeError(f"chart kind {kind!r} is not one of: {', '.join(KINDS)}")
-    x_name, y = chart.get("x"), chart.get("y")
+    x_hint, y = chart.get("x"), chart.get("y")
     y_names = [y] if isinstance(y, str) else list(y or [])
-    if not isinstance(x_name, str) or not y_names:
-        raise FlowlakeError("a chart hint names one column x and one or more columns y")
+    # x may list key columns: those the result has label the bars together ("a → b"), so a
+    # query whose key depends on a parameter (top-talkers by=...) keeps one chart hint
+    x_names = [x_hint] if isinstance(x_hint, str) else list(x_hint or [])
+    if not x_names or not y_names:
+        raise FlowlakeError("a chart hint names column(s) x and one or more columns y")
     columns = table.column_names
-    for name in [x_name, *y_names]:
+    present = [n for n in x_names if n in columns] or x_names[:1]
+    x_name = present[0]
+    for name in [*present, *y_names]:
         if name not in columns:
             raise FlowlakeError(
                 f"the chart hint names column {name!r}, which the result lacks "
@@ -92,7 +97,8 @@ def chart_data(table: Any, chart: Mapping[str, Any]) -> ChartData:
     elif kind == "line" and is_numeric(x_type):
         x_axis, x = "number", [_number(v) for v in x_values]
     else:  # bar labels: ports, addresses, interfaces
-        x_axis, x = "text", [_label(v) for v in x_values]
+        keys = [table.column(n).to_pylist() for n in present]
+        x_axis, x = "text", [" → ".join(_label(v) for v in row) for row in zip(*keys, strict=True)]
     series = {name: [_number(v) for v in table.column(name).to_pylist()] for name in y_names}
     return ChartData(kind=kind, x_name=x_name, x_axis=x_axis, x=x, series=series)
 

@@ -69,6 +69,8 @@ class Source:
         for syntax that is no call (CASE, ARRAY[...], CURRENT_DATE)."""
         if isinstance(node, exp.Anonymous):
             return node.name.lower()
+        if isinstance(node, exp.Connector):
+            return None  # AND, OR: operators, although sqlglot's classes derive from Func
         start, end = node.meta.get("start"), node.meta.get("end")
         spelled = (
             None if start is None or end is None else _NAME.fullmatch(self.sql[start : end + 1])

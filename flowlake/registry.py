@@ -4,6 +4,7 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 
+from flowlake.errors import UsageError
 from flowlake.resources import sql_dir
 
 DEFAULT_FORMAT = (
@@ -68,5 +69,5 @@ def parse_format(text: str) -> list[str]:
     """A format as users write it: `${version} ${srcaddr}`, `version srcaddr` or comma separated."""
     names = [column_name(t) for t in text.replace(",", " ").split()]
     if not names:
-        raise ValueError("empty flow-log format")
+        raise UsageError(f"flow-log format {text!r} names no field")
     return names

@@ -251,9 +251,11 @@ def test_value_column_must_be_numeric() -> None:
 def test_catalogue_chart_hints_name_the_query_columns(name: str) -> None:
     spec = catalog()[name]
     assert spec.chart is not None
-    y = spec.chart["y"]
-    wanted = [spec.chart["x"], *([y] if isinstance(y, str) else y)]
-    assert set(wanted) <= set(spec.columns), (wanted, spec.columns)
+    x, y = spec.chart["x"], spec.chart["y"]
+    xs = [x] if isinstance(x, str) else x  # several key columns: those the result has
+    assert set(xs) & set(spec.columns), (xs, spec.columns)
+    ys = [y] if isinstance(y, str) else y
+    assert set(ys) <= set(spec.columns), (ys, spec.columns)
     assert spec.chart["kind"] in ("bar", "line")
 
 
@@ -272,3 +274,13 @@ def test_reject_by_port_on_the_sample_lake(
 
     draw_chart(table, spec.chart, spec.title, tmp_path / "rejects.html", query=spec.name)
     assert f'<td class="n">{top_port}</td>' in (tmp_path / "rejects.html").read_text()
+
+
+def test_bar_labels_join_the_key_columns_the_result_has() -> None:
+    hint = {"kind": "bar", "x": ["srcaddr", "dstaddr", "interface_id"], "y": "bytes"}
+    pair = pa.table(
+        {"srcaddr": ["10.0.0.1", "10.0.0.2"], "dstaddr": ["8.8.8.8", "1.1.1.1"], "bytes": [9, 4]}
+    )
+    assert chart_data(pair, hint).x == ["10.0.0.1 → 8.8.8.8", "10.0.0.2 → 1.1.1.1"]
+    single = pa.table({"interface_id": ["eni-1"], "bytes": [3]})
+    assert chart_data(single, hint).x == ["eni-1"]

@@ -313,3 +313,8 @@ def test_function_list_says_where_it_comes_from() -> None:
     header = text.split("\n\n")[0]
     assert "trino" in header.lower() and "athena" in header.lower()
     assert "# aggregate" in text and "# window" in text
+
+
+def test_operators_are_not_calls() -> None:
+    assert lint_athena("SELECT a FROM t WHERE NOT (a = 1) OR b = 2") == []
+    assert lint_athena("SELECT a FROM t WHERE (a = 1) AND NOT (b = 2 OR -(c) > 1)") == []

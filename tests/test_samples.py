@@ -190,7 +190,9 @@ def test_recovered_lines_count_once_however_many_queries_run(tmp_path: Path) -> 
 
 
 def test_millisecond_timestamps_become_the_same_instant(tmp_path: Path) -> None:
-    line = "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 1418530010000 1418530070000 ACCEPT OK"
+    line = (
+        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 1418530010000 1418530070000 ACCEPT OK"
+    )
     write(tmp_path, "ms.log", [line])
     (row,) = rows(tmp_path)
     assert row["start_time"] == datetime.fromtimestamp(1418530010, UTC)
