@@ -9,7 +9,14 @@ from flowlake.cli.app import app
 from flowlake.errors import FlowlakeError
 
 # Further commands live in modules of their own that register on `app` when imported.
-COMMAND_MODULES: list[str] = ["insights_cmd", "athena_cmd", "views_cmd"]
+COMMAND_MODULES: list[str] = [
+    "insights_cmd",
+    "athena_cmd",
+    "views_cmd",
+    "compact_cmd",
+    "config_cmd",
+    "diagnose_cmd",
+]
 for _module in COMMAND_MODULES:
     __import__(f"flowlake.cli.{_module}")
 
@@ -21,10 +28,8 @@ def main() -> None:
     except FlowlakeError as exc:
         print(f"flowlake: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):  # click turns Ctrl-C into Abort
         print("flowlake: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except typer.Abort:
         sys.exit(130)
     except typer.TyperException as exc:  # the option parser's usage errors, in one line too
         ctx = getattr(exc, "ctx", None)

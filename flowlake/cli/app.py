@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flowlake.cli import athena_options as athena_opt
 from flowlake.cli import options as opt
 from flowlake.errors import UsageError
 
@@ -132,7 +133,9 @@ def show(name: Annotated[str, typer.Argument(help="Query name, from `flowlake li
     if not spec.params:
         print("  none")
     print(f"\nColumns: {', '.join(spec.columns)}")
-    print(f"Flow-log fields needed: {' '.join(spec.fields)}")
+    print(f"Flow-log fields needed: {' '.join(spec.fields) or 'none'}")
+    if spec.tables:
+        print(f"Network-config tables needed: {' '.join(spec.tables)} (flowlake config ...)")
     if spec.answers:
         print("\nAnswers:")
         for answer in spec.answers:
@@ -140,9 +143,11 @@ def show(name: Annotated[str, typer.Argument(help="Query name, from `flowlake li
     if spec.insights:
         print("\nCloudWatch Logs Insights equivalent:\n")
         print("\n".join("  " + line for line in spec.insights.splitlines()))
+    examples = spec.example_params()
+    with_examples = "".join(f", example {k}={v}" for k, v in examples.items())
     for dialect in ("duckdb", "athena"):
-        print(f"\nSQL ({dialect}, default parameters):\n")
-        print(compile_query(name, {}, dialect).sql + ";")
+        print(f"\nSQL ({dialect}, default parameters{with_examples}):\n")
+        print(compile_query(name, examples, dialect).sql + ";")
 
 
 @app.command()
@@ -178,8 +183,21 @@ def query(
     profile: opt.Profile = None,
     region: opt.Region = None,
     endpoint_url: opt.EndpointUrl = None,
+    engine: athena_opt.Engine = "duckdb",
+    database: athena_opt.Database = None,
+    workgroup: athena_opt.Workgroup = None,
+    output_location: athena_opt.OutputLocation = None,
+    max_scan: athena_opt.MaxScan = None,
+    timeout: athena_opt.Timeout = None,
+    chart: Annotated[
+        bool,
+        typer.Option(
+            "--chart", help="Draw the query's chart in the terminal, or to --output FILE.png|.html."
+        ),
+    ] = False,
 ) -> None:
-    """Run a catalogue query on a lake of flow logs (local folder or S3) with DuckDB.
+    """Run a catalogue query on a lake of flow logs (local folder or S3) with DuckDB, or on
+    its Athena table with --engine athena (see `flowlake athena setup`).
 
     Example: flowlake query reject-by-port --lake s3://logs/flow --since 24h -p protocol=tcp
     """
@@ -189,10 +207,25 @@ def query(
     from flowlake.cli.progress import scanning
 
     get(name)  # an unknown query is reported before anything else
-    the_lake = build_lake(lake, since, until, fields, strict, profile, region, endpoint_url)
+    chosen = None
+    if engine == "duckdb":
+        the_lake = build_lake(lake, since, until, fields, strict, profile, region, endpoint_url)
+    else:
+        from flowlake.cli.athena_cmd import athena_query
+
+        the_lake, chosen = athena_query(
+            engine, lake, since, until, profile, region, endpoint_url,
+            database, workgroup, output_location, max_scan, timeout,
+        )  # fmt: skip
     with scanning(the_lake):
-        run = run_query(name, parse_params(params), the_lake)
-    out.render(run.result.table, fmt, output, title=run.compiled.spec.title)
+        run = run_query(name, parse_params(params), the_lake, chosen)
+    spec = run.compiled.spec
+    if chart:
+        from flowlake.charts import draw_chart
+
+        draw_chart(run.result.table, spec.chart, spec.title, output, query=spec.name)
+    else:
+        out.render(run.result.table, fmt, output, title=spec.title)
     report(run.result.warnings, run.result.notices)
 
 
