@@ -207,3 +207,29 @@ def test_query_chart_in_the_terminal_and_to_files(cli, sample, tmp_path: Path) -
     assert "<svg" in html.read_text() and oct(html.stat().st_mode & 0o044) == oct(0o044)
     no_chart = cli("query", "recent-rejects", "--lake", sample.root, "--chart")
     assert no_chart.code == 2 and "has no chart" in no_chart.err
+
+
+def all_commands() -> list[str]:
+    """Every command path of the CLI, sub-commands included ("config snapshot")."""
+    import typer.main
+
+    from flowlake.cli import app
+
+    def walk(group, prefix: str) -> list[str]:  # type: ignore[no-untyped-def]
+        found = []
+        for name, command in getattr(group, "commands", {}).items():
+            path = f"{prefix}{name}"
+            found += walk(command, path + " ") if hasattr(command, "commands") else [path]
+        return found
+
+    return walk(typer.main.get_command(app), "")
+
+
+def test_readme_shows_every_command(cli) -> None:  # type: ignore[no-untyped-def]
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    commands = all_commands()
+    assert len(commands) >= 10
+    for command in commands:
+        assert f"flowlake {command}" in readme, f"README has no example of `flowlake {command}`"
+        help_text = " ".join(cli(*command.split(), "--help").out.split())
+        assert f"Example: flowlake {command}" in help_text, command
