@@ -9,7 +9,9 @@ from flowlake.engines.duckdb_conn import connect
 from flowlake.errors import FlowlakeError, LakeError
 from flowlake.lake import Lake
 from flowlake.lake.discovery import Source
+from flowlake.lake.store import S3Options
 from flowlake.lake.view import (
+    FILENAME,
     duckdb_type,
     flow_logs_view,
     parquet_reader,
@@ -29,10 +31,15 @@ class DuckDBEngine:
     """Runs in-process; reads local folders and s3:// (httpfs from its PyPI wheel)."""
     dialect = "duckdb"
 
-    def __init__(self, lake: Lake | None = None):
+    def __init__(self, lake: Lake | None = None, *, filename: bool = False):
         self.lake = lake
+        self.filename = filename
+        """Add a `filename` column to flow_logs: the path each row was read from."""
         self.con: Any = None
         self._columns: list[str] = []
+        self._base_columns: list[str] = []  # the files' columns, without the derived ones
+        self._view_sql = ""
+        self._materialized = False
         self._text_sources: dict[int, Source] = {}
         self._excluded: set[str] = set()
         self._seen_rejects: set[tuple[str, int]] = set()
@@ -46,21 +53,12 @@ class DuckDBEngine:
             is_s3 = bool(self.lake and self.lake.is_s3)
             self.con = connect(httpfs=is_s3)
             if is_s3 and self.lake:
-                from flowlake.lake.aws import duckdb_secret
-
-                options = ", ".join(
-                    f"{k} {v if k == 'USE_SSL' else string_literal(v)}"
-                    for k, v in duckdb_secret(self.lake.s3).items()
-                )
-                try:
-                    self.con.execute(
-                        f"CREATE OR REPLACE TEMPORARY SECRET flowlake_s3 (TYPE s3, {options})"
-                    )
-                except Exception:
-                    # the statement holds credentials: never let it reach a message
-                    raise FlowlakeError("DuckDB refused the S3 credentials secret") from None
+                create_s3_secret(self.con, self.lake.s3)
             if self.lake:
                 self._register_lake()
+            from flowlake.netconfig.views import register_config_tables
+
+            self.warnings += register_config_tables(self.con, self.lake)
         return self.con
 
     def _path(self, key: str) -> str:
@@ -89,22 +87,28 @@ class DuckDBEngine:
                 continue
             if source.kind == "parquet":
                 source_columns = self._parquet_columns(paths)
-                branches.append(parquet_reader(paths, source_columns))
+                branches.append(parquet_reader(paths, source_columns, filename=self.filename))
             else:
                 source_columns = list(source.fields)
                 self._text_sources[index] = source
                 self._create_recovered_table(index, source)
-                branches.append(text_reader(source, paths, index))
+                branches.append(text_reader(source, paths, index, filename=self.filename))
                 branches.append(f"SELECT * FROM {recovered_table(index)}")
             columns += [c for c in source_columns if c not in columns]
         if not branches:  # nothing in the window: an empty view with every known column
             known = [f.column for f in registry.fields()]
             empty = ", ".join(f"NULL::{duckdb_type(c)} AS {quote(c)}" for c in known)
+            if self.filename:
+                empty += f", NULL::VARCHAR AS {FILENAME}"
             branches, columns = [f"SELECT {empty} WHERE false"], known
+        self._base_columns = columns
         self._columns = columns + [
             c for c in ("start_time", "end_time") if c.split("_")[0] in columns
         ]
-        self.con.execute(flow_logs_view(branches, columns, self.lake.window))
+        if self.filename:
+            self._columns.append(FILENAME)
+        self._view_sql = flow_logs_view(branches, columns, self.lake.window, filename=self.filename)
+        self.con.execute(self._view_sql)
 
     def _parquet_columns(self, paths: list[str]) -> list[str]:
         try:
@@ -115,6 +119,8 @@ class DuckDBEngine:
 
     def _create_recovered_table(self, index: int, source: Source) -> None:
         columns = ", ".join(f"{quote(c)} {duckdb_type(c)}" for c in source.fields)
+        if self.filename:
+            columns += f", {FILENAME} VARCHAR"
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {recovered_table(index)} ({columns})")
 
     # -- queries --------------------------------------------------------------------------
@@ -127,16 +133,59 @@ class DuckDBEngine:
         table = self._execute(sql)
         if self._text_sources and self._recover_lines():
             table = self._execute(sql)  # again, now with the recovered lines in the view
-        warnings = self.warnings + self._malformed_warnings()
-        return Result(table, warnings=warnings, notices=list(self.notices))
+        return Result(table, warnings=self.all_warnings(), notices=list(self.notices))
 
-    def _execute(self, sql: str) -> Any:
+    def materialize(self, table: str, query: str = "SELECT * FROM flow_logs") -> None:
+        """CREATE TEMP TABLE `table` AS `query` (a query of flow_logs) with one scan of the files.
+
+        Where `run` scans again once lines with runs of spaces are recovered, this runs `query`
+        once more over a flow_logs holding only the recovered lines and appends its rows.
+        Malformed lines and unreadable files are reported as by `run`. Once per engine: the
+        lines recovered here are in flow_logs for any later query.
+        """
+        self.connect()
+        if self._materialized:
+            raise RuntimeError("materialize runs once per engine")
+        self._materialized = True
+        self._execute(f"CREATE OR REPLACE TEMP TABLE {quote(table)} AS {query}", fetch=False)
+        if not (self._text_sources and self._recover_lines()):
+            return
+        assert self.lake
+        typed = [f"NULL::{duckdb_type(c)} AS {quote(c)}" for c in self._base_columns]
+        if self.filename:
+            typed.append(f"NULL::VARCHAR AS {FILENAME}")
+        branches = [f"SELECT {', '.join(typed)} WHERE false"]  # every column, with its type
+        branches += [f"SELECT * FROM {recovered_table(i)}" for i in self._text_sources]
+        self.con.execute(
+            flow_logs_view(branches, self._base_columns, self.lake.window, filename=self.filename)
+        )
+        try:
+            self.con.execute(f"INSERT INTO {quote(table)} BY NAME {query}")
+        finally:
+            self.con.execute(self._view_sql)  # flow_logs over every file again
+
+    def all_warnings(self) -> list[str]:
+        """Skipped files and malformed lines met so far, one line each."""
+        return self.warnings + self._malformed_warnings()
+
+    @property
+    def malformed(self) -> dict[str, int]:
+        """Malformed lines skipped so far, per file path."""
+        return {path: len(lines) for path, lines in self._malformed.items()}
+
+    @property
+    def unreadable(self) -> set[str]:
+        """Paths of files left out because they cannot be read (corrupt gzip or Parquet)."""
+        return set(self._excluded)
+
+    def _execute(self, sql: str, fetch: bool = True) -> Any:
         for index in self._text_sources:
             self.con.execute(f"DROP TABLE IF EXISTS {rejects_table(index)}")
             self.con.execute(f"DROP TABLE IF EXISTS {rejects_scan(index)}")
         while True:
             try:
-                return self.con.execute(sql).to_arrow_table()
+                result = self.con.execute(sql)
+                return result.to_arrow_table() if fetch else None
             except Exception as exc:
                 if not self._skip_unreadable_file(exc):
                     raise _engine_error(exc) from None
@@ -162,10 +211,11 @@ class DuckDBEngine:
                 path = self._path(key)
                 if path in self._excluded:
                     continue
+                # malformed lines are not what this looks for: they must not fail the probe
                 reader = (
                     parquet_reader([path], None)
                     if source.kind == "parquet"
-                    else text_reader(source, [path], None)
+                    else text_reader(source, [path], None, ignore_errors=True)
                 )
                 try:
                     self.con.execute(f"SELECT count(*) FROM ({reader})").fetchall()
@@ -182,7 +232,12 @@ class DuckDBEngine:
         """
         assert self.lake
         recovered_now = False
+        scanned = {
+            row[0] for row in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
         for index, source in self._text_sources.items():
+            if rejects_table(index) not in scanned:
+                continue  # a query that does not read flow_logs (network-config tables only)
             rows = self.con.execute(
                 f"SELECT DISTINCT s.file_path, e.line, e.csv_line FROM {rejects_table(index)} e "
                 f"JOIN {rejects_scan(index)} s USING (scan_id, file_id) ORDER BY 1, 2"
@@ -198,12 +253,14 @@ class DuckDBEngine:
                         raise LakeError(f"{path}: line {line} is not a valid flow-log record")
                     self._malformed.setdefault(path, []).append(int(line))
                 else:
-                    good.append(values)
+                    good.append((*values, path) if self.filename else values)
             if good:
                 typed = ", ".join(
                     f"TRY_CAST(NULLIF(${n + 1}, '-') AS {duckdb_type(c)})"
                     for n, c in enumerate(source.fields)
                 )
+                if self.filename:
+                    typed += f", ${len(source.fields) + 1}"
                 self.con.executemany(f"INSERT INTO {recovered_table(index)} SELECT {typed}", good)
                 recovered_now = True
         return recovered_now
@@ -216,6 +273,21 @@ class DuckDBEngine:
                 f"skipped {len(lines)} malformed line(s) in {path} (line {shown}); --strict to fail"
             )
         return warnings
+
+
+def create_s3_secret(con: Any, options: S3Options) -> None:
+    """Hand boto3's credentials to DuckDB's httpfs as a session-scoped secret."""
+    from flowlake.lake.aws import duckdb_secret
+
+    settings = ", ".join(
+        f"{k} {v if k == 'USE_SSL' else string_literal(v)}"
+        for k, v in duckdb_secret(options).items()
+    )
+    try:
+        con.execute(f"CREATE OR REPLACE TEMPORARY SECRET flowlake_s3 (TYPE s3, {settings})")
+    except Exception:
+        # the statement holds credentials: never let it reach a message
+        raise FlowlakeError("DuckDB refused the S3 credentials secret") from None
 
 
 def _split_record(text: str, source: Source) -> tuple[str, ...] | None:

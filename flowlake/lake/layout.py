@@ -94,3 +94,24 @@ def flow_log_id(key: str) -> str | None:
     """The flow log a file belongs to; every file of one flow log shares its format."""
     match = FILE_NAME.search(key.rsplit("/", 1)[-1])
     return match["flow_log_id"] if match else None
+
+
+# The account and region levels of a key in either layout (with or without an org level).
+_DEFAULT_ROOT = re.compile(
+    r"(?:^|/)AWSLogs/(?:o-[0-9a-z]+/)?(?P<account>\d{12})/vpcflowlogs/"
+    r"(?P<region>[a-z0-9-]+)/"
+)
+_HIVE_ROOT = re.compile(
+    r"(?:^|/)aws-account-id=(?P<account>[^/]+)/aws-service=vpcflowlogs/aws-region=(?P<region>[^/]+)/"
+)
+
+
+def account_region(key: str) -> tuple[str, str] | None:
+    """(account, region) a flow-log file was delivered for, from its key in either layout or
+    from AWS's file name; None when neither says."""
+    match = (
+        _HIVE_ROOT.search(key)
+        or _DEFAULT_ROOT.search(key)
+        or FILE_NAME.search(key.rsplit("/", 1)[-1])
+    )
+    return (match["account"], match["region"]) if match else None

@@ -20,6 +20,8 @@ HEAD_BYTES = 64 * 1024
 class ObjectInfo:
     key: str
     size: int
+    tag: str | None = None
+    """Changes when the object's content may have: mtime in ns locally, the ETag on S3."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ class LocalStore:
 
     def list_dir(self, prefix: str) -> tuple[list[str], list[ObjectInfo]]:
         if self.root.is_file():  # a lake that is one file
-            return [], [ObjectInfo("", self.root.stat().st_size)] if not prefix else []
+            stat = self.root.stat()
+            return [], [ObjectInfo("", stat.st_size, str(stat.st_mtime_ns))] if not prefix else []
         dirs, files = [], []
         if not self._path(prefix).is_dir():
             return [], []  # a date prefix with no deliveries
@@ -84,7 +87,10 @@ class LocalStore:
                 if entry.is_dir():
                     dirs.append(f"{prefix}{entry.name}/")
                 elif entry.is_file():
-                    files.append(ObjectInfo(prefix + entry.name, entry.stat().st_size))
+                    stat = entry.stat()
+                    files.append(
+                        ObjectInfo(prefix + entry.name, stat.st_size, str(stat.st_mtime_ns))
+                    )
         return dirs, files
 
     def walk(self, prefix: str) -> Iterator[ObjectInfo]:
@@ -143,7 +149,9 @@ class S3Store:
                     return None
                 raise
         self.prefix = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
-        return ObjectInfo(key.rsplit("/", 1)[-1], response["ContentLength"])
+        return ObjectInfo(
+            key.rsplit("/", 1)[-1], response["ContentLength"], _etag(response.get("ETag"))
+        )
 
     def list_dir(self, prefix: str) -> tuple[list[str], list[ObjectInfo]]:
         if self._single_object:
@@ -160,7 +168,7 @@ class S3Store:
             for page in pages:
                 dirs += [p["Prefix"][base:] for p in page.get("CommonPrefixes", [])]
                 files += [
-                    ObjectInfo(o["Key"][base:], o["Size"])
+                    ObjectInfo(o["Key"][base:], o["Size"], _etag(o.get("ETag")))
                     for o in page.get("Contents", [])
                     if not o["Key"].endswith("/")
                 ]
@@ -180,7 +188,7 @@ class S3Store:
             for page in pages:
                 for o in page.get("Contents", []):
                     if not o["Key"].endswith("/"):
-                        yield ObjectInfo(o["Key"][base:], o["Size"])
+                        yield ObjectInfo(o["Key"][base:], o["Size"], _etag(o.get("ETag")))
 
     def first_line(self, key: str) -> str:
         from flowlake.lake.aws import s3_errors
@@ -194,6 +202,10 @@ class S3Store:
 
     def reader_path(self, key: str) -> str:
         return f"s3://{self.bucket}/{self.prefix}{key}"
+
+
+def _etag(value: str | None) -> str | None:
+    return value.strip('"') if value else None
 
 
 def open_store(location: str, s3: S3Options | None = None) -> Store:

@@ -11,7 +11,7 @@ from flowlake.lake.discovery import Source
 from flowlake.timewindow import TimeWindow
 
 # `start`/`end` are Unix seconds; some exporters write milliseconds.
-_EPOCH_MS_THRESHOLD = 100_000_000_000
+EPOCH_MS_THRESHOLD = 100_000_000_000
 
 
 def quote(identifier: str) -> str:
@@ -39,32 +39,48 @@ def file_list(paths: list[str]) -> str:
     return "[" + ", ".join(string_literal(p) for p in paths) + "]"
 
 
-def text_reader(source: Source, paths: list[str], index: int | None) -> str:
-    """read_csv over text files of one format; rejected lines go to tables named by `index`."""
+# The opt-in column naming the file each row was read from (the path the reader was given).
+FILENAME = "filename"
+
+
+def text_reader(
+    source: Source,
+    paths: list[str],
+    index: int | None,
+    *,
+    filename: bool = False,
+    ignore_errors: bool = False,
+) -> str:
+    """read_csv over text files of one format; rejected lines go to tables named by `index`
+    (or are dropped with `ignore_errors`)."""
     rejects = (
         f", store_rejects=true, rejects_table='{rejects_table(index)}', "
         f"rejects_scan='{rejects_scan(index)}'"
         if index is not None
         else ""
     )
+    if ignore_errors:
+        rejects += ", ignore_errors=true"
     return (
         f"SELECT * FROM read_csv({file_list(paths)}, columns={text_columns(source)}, delim=' ', "
         f"header={'true' if source.header else 'false'}, nullstr='-', quote='', escape='', "
         f"auto_detect=false, compression='{'gzip' if source.gzip else 'none'}', "
-        f"hive_partitioning=false{rejects})"
+        f"hive_partitioning=false{', filename=true' if filename else ''}{rejects})"
     )
 
 
-def parquet_reader(paths: list[str], columns: list[str] | None) -> str:
+def parquet_reader(paths: list[str], columns: list[str] | None, *, filename: bool = False) -> str:
     """read_parquet by column name, each known column cast to its registry type."""
     casts = (
         ", ".join(f"CAST({quote(c)} AS {duckdb_type(c)}) AS {quote(c)}" for c in columns)
         if columns
         else "*"
     )
+    if filename and columns:
+        casts += f", {FILENAME}"
     return (
         f"SELECT {casts} FROM read_parquet({file_list(paths)}, union_by_name=true, "
-        "hive_partitioning=false)"
+        f"hive_partitioning=false{', filename=true' if filename else ''})"
     )
 
 
@@ -83,7 +99,7 @@ def recovered_table(index: int) -> str:
 def time_expr(column: str) -> str:
     c = quote(column)
     return (
-        f"to_timestamp(CASE WHEN {c} >= {_EPOCH_MS_THRESHOLD} THEN {c} / 1000 ELSE {c} END)"
+        f"to_timestamp(CASE WHEN {c} >= {EPOCH_MS_THRESHOLD} THEN {c} / 1000 ELSE {c} END)"
         "::TIMESTAMPTZ"
     )
 
@@ -97,13 +113,17 @@ def window_predicate(window: TimeWindow) -> str | None:
     return " AND ".join(terms) or None
 
 
-def flow_logs_view(branches: list[str], columns: list[str], window: TimeWindow) -> str:
+def flow_logs_view(
+    branches: list[str], columns: list[str], window: TimeWindow, *, filename: bool = False
+) -> str:
     """CREATE VIEW flow_logs over the union of the reader branches, limited to the window."""
     select = [quote(c) for c in columns]
     if "start" in columns:
         select.append(f"{time_expr('start')} AS start_time")
     if "end" in columns:
         select.append(f"{time_expr('end')} AS end_time")
+    if filename:
+        select.append(FILENAME)
     union = "\nUNION ALL BY NAME\n".join(f"({b})" for b in branches)
     body = f"SELECT {', '.join(select)} FROM (\n{union}\n)"
     predicate = window_predicate(window) if "start" in columns else None
