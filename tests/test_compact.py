@@ -1,0 +1,374 @@
+"""`flowlake compact`: raw lakes into hour-partitioned Parquet, incrementally, losing nothing.
+
+Every compacted lake is checked against the raw lake it came from: same rows (counted), same
+answers (reject-by-port), and `--verify` agreeing with the manifest.
+"""
+
+import gzip
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from flowlake import sample_lake as sl
+from flowlake.compact import compact
+from flowlake.compact.manifest import MANIFEST_KEY, batch_of
+from flowlake.engines.duckdb import DuckDBEngine
+from flowlake.lake import Lake
+from flowlake.lake.layout import account_region
+
+from .conftest import upload_folder
+from .helpers import parse_json
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+HIVE_HOUR = re.compile(
+    r"^AWSLogs/aws-account-id=\d{12}/aws-service=vpcflowlogs/aws-region=[a-z0-9-]+/"
+    r"year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/\d{8}T\d{6}Z-[0-9a-f]{8}_0\.parquet$"
+)
+
+
+def rows(location: str) -> int:
+    return DuckDBEngine(Lake(location)).run("SELECT count(*) AS n FROM flow_logs").rows()[0]["n"]
+
+
+def answer(cli, lake: Path | str, *extra: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    result = cli("query", "reject-by-port", "--lake", lake, "-p", "limit=100", "-f", "json", *extra)
+    assert result.code == 0, result.err
+    return parse_json(result.out)
+
+
+def manifest(dest: Path) -> dict[str, Any]:
+    return json.loads((dest / MANIFEST_KEY).read_text())
+
+
+def data_files(dest: Path) -> list[str]:
+    return sorted(p.relative_to(dest).as_posix() for p in (dest / "AWSLogs").rglob("*.parquet"))
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> sl.SampleLake:
+    return sl.write_sample_lake(tmp_path_factory.mktemp("raw"), now=NOW, hours=3)
+
+
+def test_text_lake_becomes_hive_hourly_parquet(raw: sl.SampleLake, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", raw.root, "--to", dest)
+    assert result.code == 0, result.err
+    assert f"{raw.records:,} rows" in result.out
+
+    files = data_files(dest)
+    assert files and all(HIVE_HOUR.match(f) for f in files), files[:3]
+    # every (account, region, hour) of the records has its partition, and no other
+    expected = {
+        (
+            str(r["account_id"]),
+            str(r["region"]),
+            f"{datetime.fromtimestamp(int(r['start']), UTC):%Y/%m/%d/%H}",
+        )  # type: ignore[arg-type]
+        for r in raw.expected.records
+    }
+    found = set()
+    for f in files:
+        parts = dict(p.split("=", 1) for p in f.split("/") if "=" in p)
+        hour = f"{parts['year']}/{parts['month']}/{parts['day']}/{parts['hour']}"
+        found.add((parts["aws-account-id"], parts["aws-region"], hour))
+    assert found == expected
+
+    # AWS's Parquet types (the registry's), sorted by start within each file, zstd
+    schema = pq.read_schema(dest / files[0])
+    types = {name: str(schema.field(name).type) for name in schema.names}
+    assert types["srcport"] == types["dstport"] == types["protocol"] == "int32"
+    assert types["packets"] == types["bytes"] == types["start"] == types["end"] == "int64"
+    assert types["srcaddr"] == types["action"] == "string"
+    assert "aws-account-id" not in types and "filename" not in types
+    for f in files:
+        table = pq.read_table(dest / f)
+        starts = table.column("start").to_pylist()
+        assert starts == sorted(starts), f
+        assert pq.ParquetFile(dest / f).metadata.row_group(0).column(0).compression == "ZSTD"
+
+    # read transparently: same rows, same answers as the raw lake
+    assert rows(str(dest)) == raw.records
+    assert answer(cli, dest) == answer(cli, raw.root)
+
+    doc = manifest(dest)
+    (batch,) = doc["batches"]
+    assert len(batch["sources"]) == len(raw.files)
+    assert sum(s["rows_read"] for s in batch["sources"]) == raw.records
+    assert batch["rows_written"] == raw.records
+    assert sorted(batch["files"]) == files
+    assert all(s["tag"] and s["size"] > 0 for s in batch["sources"])
+
+    checked = cli("compact", "--lake", raw.root, "--to", dest, "--verify")
+    assert checked.code == 0, checked.out + checked.err
+    assert "OK" in checked.out
+
+
+def test_parquet_hive_source(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = sl.write_sample_lake(
+        tmp_path / "raw", now=NOW, hours=2, layout="hive", hourly=True, file_format="parquet"
+    )
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", src.root, "--to", dest)
+    assert result.code == 0, result.err
+    assert rows(str(dest)) == src.records
+    assert answer(cli, dest) == answer(cli, src.root)
+    assert all(HIVE_HOUR.match(f) for f in data_files(dest))
+
+
+def test_rerun_does_nothing_and_new_files_only_are_added(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = sl.write_sample_lake(tmp_path / "raw", now=NOW, hours=2)
+    # the last 40 deliveries arrive later
+    later = src.files[-40:]
+    held = tmp_path / "held"
+    for path in later:
+        target = held / path.relative_to(src.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(target)
+    dest = tmp_path / "compacted"
+    assert cli("compact", "--lake", src.root, "--to", dest).code == 0
+    first = data_files(dest)
+
+    again = cli("compact", "--lake", src.root, "--to", dest)
+    assert again.code == 0, again.err
+    assert not again.out.startswith("compacted")
+    assert f"{len(src.files) - 40} source file(s) up to date" in again.out
+    assert data_files(dest) == first and len(manifest(dest)["batches"]) == 1
+
+    for path in later:
+        (held / path.relative_to(src.root)).rename(path)
+    more = cli("compact", "--lake", src.root, "--to", dest)
+    assert more.code == 0, more.err
+    assert "compacted 40 source file(s)" in more.out
+    batches = manifest(dest)["batches"]
+    assert len(batches) == 2 and len(batches[1]["sources"]) == 40
+    assert set(first) < set(data_files(dest))
+    assert rows(str(dest)) == src.records
+    assert answer(cli, dest) == answer(cli, src.root)
+
+
+def test_small_batches_and_batch_bytes_option(raw: sl.SampleLake, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", raw.root, "--to", dest, "--batch-bytes", "8K")
+    assert result.code == 0, result.err
+    batches = manifest(dest)["batches"]
+    assert len(batches) > 3
+    assert sum(len(b["sources"]) for b in batches) == len(raw.files)
+    assert rows(str(dest)) == raw.records
+    assert answer(cli, dest) == answer(cli, raw.root)
+
+    bad = cli("compact", "--lake", raw.root, "--to", dest, "--batch-bytes", "lots")
+    assert bad.code == 2 and bad.err.count("\n") == 1 and "invalid size" in bad.err
+
+
+def test_changed_source_rewrites_its_batch_without_doubling(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = sl.write_sample_lake(tmp_path / "raw", now=NOW, hours=2)
+    dest = tmp_path / "compacted"
+    assert cli("compact", "--lake", src.root, "--to", dest, "--batch-bytes", "16K").code == 0
+    before = manifest(dest)["batches"]
+    # a file re-delivered with one record less (a re-upload, a partial copy completed ...)
+    changed = src.files[len(src.files) // 2]
+    lines = gzip.decompress(changed.read_bytes()).decode().splitlines()
+    changed.write_bytes(gzip.compress(("\n".join(lines[:-1]) + "\n").encode()))
+    key = changed.relative_to(src.root).as_posix()
+    old = next(b for b in before if any(s["path"] == key for s in b["sources"]))
+
+    result = cli("compact", "--lake", src.root, "--to", dest, "--batch-bytes", "16K")
+    assert result.code == 0, result.err
+    assert "1 batch(es) rewritten" in result.out
+    after = manifest(dest)["batches"]
+    assert old["id"] not in {b["id"] for b in after}
+    assert not any(batch_of(f) == old["id"] for f in data_files(dest))  # its files are gone
+    new = after[-1]
+    assert sorted(s["path"] for s in new["sources"]) == sorted(s["path"] for s in old["sources"])
+    assert rows(str(dest)) == src.records - 1 == rows(str(src.root))
+    assert answer(cli, dest) == answer(cli, src.root)
+    assert cli("compact", "--lake", src.root, "--to", dest, "--verify").code == 0
+
+
+def test_malformed_lines_and_unreadable_files_are_counted(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = sl.write_sample_lake(tmp_path / "raw", now=NOW, hours=1)
+    bad = src.files[3]
+    text = gzip.decompress(bad.read_bytes()).decode()
+    bad.write_bytes(gzip.compress((text + "this is not a flow log record\n").encode()))
+    dest = tmp_path / "compacted"
+
+    strict = cli("compact", "--lake", src.root, "--to", dest, "--strict")
+    assert strict.code == 1 and "not a valid flow-log record" in strict.err
+    assert strict.err.count("error:") == 1 and not data_files(dest)
+
+    corrupt = src.files[5]
+    lost = gzip.decompress(corrupt.read_bytes()).decode().count("\n") - 1  # records it held
+    corrupt.write_bytes(corrupt.read_bytes() + b"trailing junk")  # not gzip to the end
+    result = cli("compact", "--lake", src.root, "--to", dest)
+    assert result.code == 0, result.err
+    assert "1 malformed line(s) skipped" in result.out
+    assert "warning: skipped 1 malformed" in result.err and f"skipped {corrupt}" in result.err
+    entries = {s["path"]: s for s in manifest(dest)["batches"][0]["sources"]}
+    entry = entries[bad.relative_to(src.root).as_posix()]
+    assert entry["lines_skipped"] == 1
+    assert entry["rows_read"] == entry["rows_written"] == text.count("\n") - 1  # minus header
+    broken = entries[corrupt.relative_to(src.root).as_posix()]
+    assert broken["error"] and broken["rows_read"] == 0
+    # the line AWS wrote with a double space is recovered, not skipped
+    assert src.expected.double_space_file
+    assert entries[src.expected.double_space_file]["lines_skipped"] == 0
+    assert rows(str(dest)) == src.records - lost
+    assert cli("compact", "--lake", src.root, "--to", dest, "--verify").code == 0
+
+
+def test_killed_run_then_rerun_gives_the_rows_of_one_clean_run(
+    raw: sl.SampleLake, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    dest = tmp_path / "killed"
+    env = {**os.environ, "FLOWLAKE_COMPACT_PAUSE_BEFORE_COMMIT": "2", "FLOWLAKE_CONFIG": os.devnull}
+    argv = [sys.executable, "-m", "flowlake", "compact", "--lake", str(raw.root), "--to", str(dest)]
+    proc = subprocess.Popen(
+        [*argv, "--batch-bytes", "48K"], stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stderr
+    deadline = time.monotonic() + 120
+    seen = []
+    for line in proc.stderr:  # batch 1 committed, batch 2's files in place, not committed
+        seen.append(line)
+        if "paused before committing batch 2" in line or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert any("paused before committing batch 2" in line for line in seen), "".join(seen)
+
+    (committed,) = manifest(dest)["batches"]
+    left = [f for f in data_files(dest) if batch_of(f) != committed["id"]]
+    assert left, "the killed batch's files were in place"
+    assert cli("compact", "--lake", raw.root, "--to", dest, "--verify").code == 1  # visible
+
+    rerun = cli("compact", "--lake", raw.root, "--to", dest, "--batch-bytes", "48K")
+    assert rerun.code == 0, rerun.err
+    assert f"removed {len(left)} uncommitted file(s)" in rerun.err
+    assert not set(left) & set(data_files(dest))
+
+    clean = tmp_path / "clean"
+    assert cli("compact", "--lake", raw.root, "--to", clean).code == 0
+    assert rows(str(dest)) == rows(str(clean)) == raw.records
+    assert answer(cli, dest) == answer(cli, clean) == answer(cli, raw.root)
+    ours = DuckDBEngine(Lake(str(dest))).run(
+        "SELECT * EXCLUDE (start_time, end_time) FROM flow_logs ORDER BY ALL"
+    )
+    theirs = DuckDBEngine(Lake(str(clean))).run(
+        "SELECT * EXCLUDE (start_time, end_time) FROM flow_logs ORDER BY ALL"
+    )
+    assert ours.table.equals(theirs.table)
+    paths = [s["path"] for b in manifest(dest)["batches"] for s in b["sources"]]
+    assert sorted(paths) == sorted(f.relative_to(raw.root).as_posix() for f in raw.files)
+    assert cli("compact", "--lake", raw.root, "--to", dest, "--verify").code == 0
+
+
+def test_verify_finds_a_deleted_file(raw: sl.SampleLake, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    dest = tmp_path / "compacted"
+    assert cli("compact", "--lake", raw.root, "--to", dest).code == 0
+    assert not (dest / "_flowlake" / "pending").exists() or not any(
+        (dest / "_flowlake" / "pending").iterdir()
+    )
+    assert not (dest / "_flowlake" / "staging").exists()
+    victim = data_files(dest)[2]
+    (dest / victim).unlink()
+    # a file named like compaction's but from no batch of this destination: never deleted
+    stray = Path(data_files(dest)[0]).with_name("20200101T000000Z-0123abcd_0.parquet")
+    (dest / stray).write_bytes((dest / data_files(dest)[0]).read_bytes())
+    assert cli("compact", "--lake", raw.root, "--to", dest).code == 0
+    assert (dest / stray).exists()
+    result = cli("compact", "--lake", raw.root, "--to", dest, "--verify")
+    assert result.code == 1
+    assert f"{victim} is missing" in result.out
+    assert f"{stray.as_posix()}: not written by a committed batch" in result.out
+    assert "rows in its files, the manifest says" in result.out
+    assert result.err.strip().endswith("difference(s)") and result.err.count("error:") == 1
+
+
+def test_window_pruning_on_the_compacted_lake(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = sl.write_sample_lake(tmp_path / "raw", hours=4)  # ending now: --since 1h is recent
+    dest = tmp_path / "compacted"
+    assert cli("compact", "--lake", src.root, "--to", dest).code == 0
+    # partitions well before the window: not Parquet any more, so opening one would show
+    cutoff = datetime.now(UTC) - timedelta(hours=3)
+    spoiled = 0
+    for f in data_files(dest):
+        parts = dict(p.split("=", 1) for p in f.split("/") if "=" in p)
+        hour = datetime(*(int(parts[k]) for k in ("year", "month", "day", "hour")), tzinfo=UTC)  # type: ignore[misc]
+        if hour < cutoff:
+            (dest / f).write_text("never opened\n")
+            spoiled += 1
+    assert spoiled
+    result = cli("query", "reject-by-port", "--lake", dest, "--since", "1h", "-f", "json")
+    assert result.code == 0 and result.err == "", result.err  # no spoiled file was opened
+    assert parse_json(result.out)
+    since = f"{datetime.now(UTC) - timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}"  # one instant for both
+    assert answer(cli, dest, "--since", since) == answer(cli, src.root, "--since", since)
+
+
+def test_lakes_must_not_overlap(raw: sl.SampleLake, cli) -> None:  # type: ignore[no-untyped-def]
+    for to in (raw.root, raw.root / "compacted", raw.root.parent):
+        result = cli("compact", "--lake", raw.root, "--to", to)
+        assert result.code == 2 and "overlap" in result.err and result.err.count("\n") == 1
+    missing = cli("compact", "--lake", raw.root)
+    assert missing.code == 2 and "--to" in missing.err
+
+
+@pytest.mark.s3
+def test_s3_destination(raw: sl.SampleLake, cli, s3) -> None:  # type: ignore[no-untyped-def]
+    # one flow log's files (12 an hour) keep moto's round trips few
+    one = "AWSLogs/111122223333/vpcflowlogs/us-east-1/"
+    upload_folder(s3, raw.root / one, "raw-logs", f"flow/{one}")
+    s3.client("s3").create_bucket(Bucket="compacted")
+    common = ["--endpoint-url", s3.endpoint]
+    src, dest = "s3://raw-logs/flow/", "s3://compacted/vpc/"
+    result = cli("compact", "--lake", src, "--to", dest, *common)
+    assert result.code == 0, result.err
+    client = s3.client("s3")
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket="compacted")["Contents"]]
+    assert "vpc/_flowlake/manifest.json" in keys and "vpc/_flowlake/lock" not in keys
+    data = [k.removeprefix("vpc/") for k in keys if k.endswith(".parquet")]
+    assert data and all(HIVE_HOUR.match(k) for k in data)
+    body = client.get_object(Bucket="compacted", Key="vpc/_flowlake/manifest.json")["Body"]
+    (batch,) = json.loads(body.read())["batches"]
+    assert all(s["tag"] and not s["tag"].startswith('"') for s in batch["sources"])  # ETags
+    assert answer(cli, dest, *common) == answer(cli, raw.root / one)
+
+    again = cli("compact", "--lake", src, "--to", dest, *common)
+    assert again.code == 0 and not again.out.startswith("compacted"), again.err
+    checked = cli("compact", "--lake", src, "--to", dest, "--verify", *common)
+    assert checked.code == 0, checked.out + checked.err
+
+
+def test_account_region_from_keys() -> None:
+    assert account_region("AWSLogs/111122223333/vpcflowlogs/us-east-1/2024/05/01/x.log.gz") == (
+        "111122223333",
+        "us-east-1",
+    )
+    assert account_region(
+        "p/AWSLogs/o-abc123/111122223333/vpcflowlogs/eu-west-1/2024/05/01/10/x.log.gz"
+    ) == ("111122223333", "eu-west-1")
+    hive = "AWSLogs/aws-account-id=444455556666/aws-service=vpcflowlogs/aws-region=eu-west-1/"
+    assert account_region(hive + "year=2024/month=05/day=01/x.log.parquet") == (
+        "444455556666",
+        "eu-west-1",
+    )
+    name = "111122223333_vpcflowlogs_us-east-1_fl-0abc_20240501T0000Z_0a1b.log.gz"
+    assert account_region(f"flat/{name}") == ("111122223333", "us-east-1")
+    assert account_region("captures/capture.log") is None
+
+
+def test_library_reports_what_it_did(raw: sl.SampleLake, tmp_path: Path) -> None:
+    done = compact(Lake(str(raw.root)), str(tmp_path / "c"))
+    assert done.rows == raw.records and done.sources == len(raw.files) and not done.garbage
+    again = compact(Lake(str(raw.root)), str(tmp_path / "c"))
+    assert not again.batches and again.up_to_date == len(raw.files)
