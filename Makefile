@@ -29,7 +29,8 @@ lint: $(STAMP) ## ruff (lint and format check) and mypy
 	$(BIN)/ruff format --check flowlake tests bench
 	$(BIN)/mypy flowlake
 
-bench: $(STAMP) ## Benchmarks named in the issues, ratios against their baselines
+bench: $(STAMP) ## Benchmarks named in the issues, ratios against their baselines (1M and 10M records)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-build-isolation -e ".[bench]"
 	$(BIN)/python -m bench
 
 clean: ## Remove the virtual environment and caches

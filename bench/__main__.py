@@ -18,8 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bench import generate
-from bench.timing import CommandFailed, Measurement, Target, measure, table
+from bench import compaction, generate
+from bench.timing import (
+    Command,
+    CommandFailed,
+    Contention,
+    Measurement,
+    Target,
+    measure,
+    table,
+)
 
 # What `flowlake query reject-by-port` computes, in awk: per (dstport, protocol) of REJECT
 # records: count, sum of packets, sum of bytes, distinct sources, min and max start.
@@ -44,7 +52,6 @@ PIPELINE = (
     'set -o pipefail; prog=$1; shift; zcat -- "$@" | LC_ALL=C awk "$prog" '
     "| LC_ALL=C sort -t, -k3,3nr -k1,1n -k2,2n"
 )
-
 
 
 @dataclass
@@ -116,32 +123,49 @@ def compare(flowlake_csv: str, awk_csv: str) -> tuple[bool, str]:
 
 def bench_reject_by_port(ctx: Context) -> list[Measurement]:
     files = [str(f) for f in ctx.files]
-    awk = measure("zcat|awk", ["bash", "-c", PIPELINE, "bash", AWK_REJECT_BY_PORT, *files])
     lake = str(ctx.data.resolve())
-    argv = [ctx.flowlake, "query", "reject-by-port", "--lake", lake, "--format", "csv"]
-    ours = measure("flowlake raw .log.gz", argv, env=ctx.env)
-    valid, check = compare(ours.output, awk.output)
-    return [
-        Measurement(
-            f"reject-by-port, {_count(ctx.dataset.records)} records",
-            ours,
-            Target(1.0, "x"),
-            baseline=awk,
-            check=check,
-            valid=valid,
-        )
+    query = [ctx.flowlake, "query", "reject-by-port", "--format", "csv", "--lake"]
+    commands = [
+        Command("zcat|awk", ["bash", "-c", PIPELINE, "bash", AWK_REJECT_BY_PORT, *files]),
+        Command("flowlake raw .log.gz", [*query, lake], ctx.env),
     ]
+    compacted = compaction.compacted_lake(ctx.data)  # written by bench_compaction, if it ran
+    if compacted.is_dir():
+        commands.append(Command("flowlake compacted", [*query, str(compacted.resolve())], ctx.env))
+    awk, *contenders = measure(*commands)
+    rows = []
+    for timing, (what, target) in zip(
+        contenders,
+        [("", 1.0), (" (compacted lake)", compaction.COMPACTED_QUERY_TARGET)],
+        strict=False,
+    ):
+        valid, check = compare(timing.output, awk.output)
+        rows.append(
+            Measurement(
+                f"reject-by-port{what}, {_count(ctx.dataset.records)} records",
+                timing,
+                Target(target, "x"),
+                baseline=awk,
+                check=check,
+                valid=valid,
+            )
+        )
+    return rows
 
 
 def bench_list_cold_start(ctx: Context) -> list[Measurement]:
-    timing = measure("flowlake list", [ctx.flowlake, "list"], repeat=5, env=ctx.env)
+    (timing,) = measure(Command("flowlake list", [ctx.flowlake, "list"], ctx.env), repeat=5)
     return [Measurement("flowlake list cold start", timing, Target(0.5, "s", inclusive=False))]
 
 
 BENCHMARKS: list[Callable[[Context], list[Measurement]]] = [
+    compaction.bench_compaction,  # first: it writes the compacted lake the next one queries
     bench_reject_by_port,
-    bench_list_cold_start,
+    compaction.bench_window,
+    compaction.bench_top_talkers,
 ]
+ONCE: list[Callable[[Context], list[Measurement]]] = [bench_list_cold_start]
+"""Benchmarks that do not depend on the data's size: run with the largest data set only."""
 
 
 def _count(n: int) -> str:
@@ -160,59 +184,90 @@ def _awk_version() -> str:
         return "awk (version unknown)"
 
 
-def _load() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "?"
+def _others(contention: Contention) -> str:
+    cores = contention.cores()
+    if cores is None:
+        return "CPU used by other processes: unknown"
+    verdict = "quiet" if cores < 0.1 else "busy: figures are noisy, run again when idle"
+    return f"other processes used {cores:.2f} cores while measuring ({verdict})"
+
+
+def _sizes(text: str) -> list[int]:
+    """`1M,10M` or `200000` -> record counts."""
+    units = {"k": 1_000, "m": 1_000_000}
+    sizes = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        scale = units.get(part[-1:], 1)
+        number = part[:-1] if scale > 1 else part
+        try:
+            sizes.append(int(float(number) * scale))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a record count: {part!r}") from None
+    return sizes
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=10_000_000, help="records to generate")
-    parser.add_argument("--data", type=Path, default=Path("bench-data"), help="data folder")
+    parser.add_argument(
+        "--records", type=_sizes, default=[1_000_000, 10_000_000],
+        help="record counts to generate and measure, comma separated (default 1M,10M)",
+    )  # fmt: skip
+    parser.add_argument("--big", action="store_true", help="also 30M records (~1 GB of .log.gz)")
+    parser.add_argument(
+        "--data", type=Path, default=Path("bench-data"), help="data folder (one per size in it)"
+    )
     parser.add_argument(
         "--keep", action="store_true", help="reuse the data if it holds the same record count"
     )
     args = parser.parse_args(argv)
-    if args.records < 1:
+    sizes = sorted(set(args.records + ([30_000_000] if args.big else [])))
+    if any(n < 1 for n in sizes):
         parser.error("--records must be positive")
 
     def log(message: str) -> None:
         print(f"bench: {message}", file=sys.stderr, flush=True)
 
-    dataset = generate.ensure(args.data, args.records, args.keep, log=log)
-    ctx = Context(
-        data=args.data,
-        dataset=dataset,
-        files=generate.list_files(args.data),
-        flowlake=flowlake_executable(),
-        env=clean_env(),
-    )
-    load_before = _load()
+    contention = Contention()
     rows: list[Measurement] = []
     failed: list[str] = []
-    for benchmark in BENCHMARKS:
-        name = benchmark.__name__.removeprefix("bench_")
-        log(f"running {name} ...")
-        try:
-            rows += benchmark(ctx)
-        except CommandFailed as exc:
-            log(f"{name} failed: {exc}")
-            failed.append(name)
+    facts = []
+    for records in sizes:
+        data = args.data / _count(records)
+        dataset = generate.ensure(data, records, args.keep, log=log)
+        ctx = Context(
+            data=data,
+            dataset=dataset,
+            files=generate.list_files(data),
+            flowlake=flowlake_executable(),
+            env=clean_env(),
+        )
+        facts.append(
+            (
+                f"{_count(records)} records",
+                f"{len(ctx.files):,} .log.gz (v2 default format, header line), "
+                f"{dataset.gz_bytes / 2**20:,.1f} MiB, in {data.resolve()}",
+            )
+        )
+        for benchmark in BENCHMARKS + (ONCE if records == sizes[-1] else []):
+            name = benchmark.__name__.removeprefix("bench_")
+            log(f"running {name} on {_count(records)} records ...")
+            try:
+                rows += benchmark(ctx)
+            except CommandFailed as exc:
+                log(f"{name} failed: {exc}")
+                failed.append(f"{name} ({_count(records)})")
     import duckdb
 
-    facts = [
-        ("records", f"{dataset.records:,}"),
-        ("files", f"{len(ctx.files):,} .log.gz (v2 default format, header line)"),
-        ("total gz bytes", f"{dataset.gz_bytes:,} ({dataset.gz_bytes / 2**20:,.1f} MiB)"),
-        ("data", f"{ctx.data.resolve()}"),
-        ("timing", "wall clock per subprocess, best of 3 (list: best of 5) after a warm-up run"),
-        ("machine", f"{os.cpu_count()} cores, {platform.machine()}, load avg {load_before} "
-                    f"before / {_load()} after"),
+    facts += [
+        ("timing", "wall clock per subprocess, best of 3 (list: best of 5; compaction: best of "
+                   "2; peer: 1), runs interleaved, after a warm-up run of each"),
+        ("machine", f"{os.cpu_count()} cores, {platform.machine()}, {_others(contention)}"),
         ("versions", f"duckdb {duckdb.__version__}, python {platform.python_version()}, "
                      f"{_awk_version()}"),
     ]  # fmt: skip
+    if not compaction.peer_available():
+        facts.append(("peer", "flowlogs-reader is not installed: `make bench` installs it"))
     if failed:
         facts.append(("failed", ", ".join(failed) + " (see the messages above)"))
     print(table(rows, facts))

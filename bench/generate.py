@@ -6,8 +6,9 @@ One account, one region, one flow log in the default (v2) format, spread over tw
     <data>/AWSLogs/<account>/vpcflowlogs/<region>/yyyy/MM/dd/
         <account>_vpcflowlogs_<region>_<flow-log-id>_<YYYYMMDDTHHmmZ>_<8hex>.log.gz
 
-Every value is derived from hash(record number, file number), so the same record count always
-gives the same bytes. The mix, per file:
+Every value is derived from hash(record number, file number), so the same record count gives
+the same files (with the same DuckDB version: its hash function is not a stable format). The
+mix, per file:
 
 - about 1% NODATA and 0.05% SKIPDATA lines (`-` in the address, port, protocol, packet, byte
   and action fields, as AWS writes them);
@@ -71,10 +72,6 @@ class DataSet:
     gz_bytes: int
     first_day: str
     days: int
-
-    @property
-    def lake(self) -> str:
-        return "AWSLogs"
 
 
 def plan_files(records: int) -> list[tuple[datetime, int]]:
@@ -191,7 +188,9 @@ WITH dice AS (
             WHEN proto = 17 THEN CASE WHEN u < 0.8 THEN 53 ELSE 123 END
             WHEN kind = 'A0' THEN CASE WHEN u < 0.85 THEN 443 ELSE 80 END
             WHEN kind = 'A1' THEN
-                CASE WHEN u < 0.5 THEN 5432 WHEN u < 0.8 THEN 6379 WHEN u < 0.9 THEN 22 ELSE 8080 END
+                CASE
+                    WHEN u < 0.5 THEN 5432 WHEN u < 0.8 THEN 6379 WHEN u < 0.9 THEN 22 ELSE 8080
+                END
             ELSE CASE WHEN u < 0.9 THEN 443 ELSE 80 END
         END AS service_port,
         CASE
@@ -285,6 +284,9 @@ def ensure(data: Path, records: int, keep: bool, log: Any = print) -> DataSet:
     ):
         log(f"reusing {marker.records:,} records in {marker.files} files under {data}")
         return marker
+    if keep:
+        held = f"{marker.records:,} records (generator v{marker.version})" if marker else "no data"
+        log(f"--keep: {data} holds {held}, not a complete set of {records:,}: generating anew")
     import duckdb
 
     _clear(data)

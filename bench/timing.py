@@ -1,11 +1,13 @@
 """Timing subprocesses, and the one table every benchmark adds its rows to.
 
 Every contestant runs as a subprocess, the way a user runs it: wall clock from spawn to exit,
-CPU time (user + system) and peak resident memory from the kernel's accounting of that child
-(`os.wait4`, which for a shell pipeline covers the largest process of the pipeline).
+CPU time (user + system) from the kernel's accounting of that child (`os.wait4`: it covers every
+process the child waited for, so a whole shell pipeline), and peak resident memory of its
+largest process (GNU time's %M, see GNU_TIME).
 """
 
 import os
+import resource
 import subprocess
 import tempfile
 import time
@@ -89,12 +91,22 @@ class Timing:
         return self.warmup.stdout
 
 
-def measure(
-    label: str, argv: Sequence[str], repeat: int = 3, env: dict[str, str] | None = None
-) -> Timing:
-    """One warm-up run, then the best of `repeat` runs."""
-    warmup = run(argv, env)
-    return Timing(label, [run(argv, env) for _ in range(repeat)], warmup)
+@dataclass(frozen=True)
+class Command:
+    label: str
+    argv: Sequence[str]
+    env: dict[str, str] | None = None
+
+
+def measure(*commands: Command, repeat: int = 3) -> list[Timing]:
+    """Each command once to warm up, then `repeat` rounds running each in turn; best of each.
+
+    Interleaving the rounds (A B A B ...) spreads any slow spell of the machine over every
+    contestant instead of over whichever ran at the time.
+    """
+    warmups = [run(c.argv, c.env) for c in commands]
+    rounds = [[run(c.argv, c.env) for c in commands] for _ in range(repeat)]
+    return [Timing(c.label, [r[n] for r in rounds], warmups[n]) for n, c in enumerate(commands)]
 
 
 @dataclass(frozen=True)
@@ -143,17 +155,21 @@ class Measurement:
         return "PASS" if self.target.met(self.figure) else "MISS"
 
     def cells(self) -> list[str]:
-        base = self.baseline
-        details = [f"{self.contender.label.split()[0]} peak RSS {self.contender.max_rss_mib:,.0f} MiB"]
-        if base:
-            details.append(f"cpu {self.contender.cpu:.1f} s vs {base.cpu:.1f} s")
+        base, ours = self.baseline, self.contender
+        if base:  # contender first, as in the ratio
+            details = [
+                f"peak RSS {ours.max_rss_mib:,.0f} vs {base.max_rss_mib:,.0f} MiB",
+                f"cpu {ours.cpu:.1f} vs {base.cpu:.1f} s",
+            ]
+        else:
+            details = [f"peak RSS {ours.max_rss_mib:,.0f} MiB", f"cpu {ours.cpu:.2f} s"]
         if self.check:
             details.append(self.check)
         details += self.notes
         return [
             self.benchmark,
             f"{base.label}  {_seconds(base.best)}" if base else "-",
-            f"{self.contender.label}  {_seconds(self.contender.best)}",
+            f"{ours.label}  {_seconds(ours.best)}",
             f"{self.figure:.2f}" if base else "-",
             f"target {self.target}",
             self.result,
@@ -161,7 +177,9 @@ class Measurement:
         ]
 
 
-HEADINGS = ["benchmark", "baseline (best)", "contender (best)", "ratio", "target", "result", ""]
+HEADINGS = [
+    "benchmark", "baseline (best)", "contender (best)", "ratio", "target", "result", "details"
+]  # fmt: skip
 
 
 def _seconds(value: float) -> str:
@@ -182,3 +200,41 @@ def table(rows: Sequence[Measurement], facts: Sequence[tuple[str, str]] = ()) ->
         key_width = max(len(k) for k, _ in facts)
         out += [""] + [f"{k.ljust(key_width)}  {v}" for k, v in facts]
     return "\n".join(out)
+
+
+def _busy_seconds() -> float | None:
+    """CPU seconds all processes on the machine have used since boot (Linux), else None."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    # user nice system idle iowait irq softirq steal ...: everything but idle and iowait
+    ticks = [int(v) for v in fields[1:9]]
+    busy = sum(ticks) - ticks[3] - ticks[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _own_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Contention:
+    """How much CPU other processes took while the benchmarks ran (they slow every contestant).
+
+    Machine-wide busy time minus this process's and its children's, over the wall time.
+    """
+
+    def __init__(self) -> None:
+        self.start = (time.perf_counter(), _busy_seconds(), _own_seconds())
+
+    def cores(self) -> float | None:
+        """Cores' worth of CPU used by other processes on average since the start."""
+        wall0, busy0, own0 = self.start
+        busy1 = _busy_seconds()
+        if busy0 is None or busy1 is None:
+            return None
+        wall = time.perf_counter() - wall0
+        return max(0.0, (busy1 - busy0) - (_own_seconds() - own0)) / wall if wall > 0 else None
