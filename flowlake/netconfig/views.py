@@ -73,7 +73,9 @@ def register_config_tables(con: Any, lake: Lake | None) -> list[str]:
     con.execute(f"CREATE OR REPLACE TABLE {PRESENT} (name VARCHAR, snapshots VARCHAR)")
     for table in tables():
         if table == CLOUDTRAIL_TABLE:
-            _cloudtrail_table(con, [])
+            # empty until load_cloudtrail fills it; plain SQL keeps pyarrow off start-up
+            nulls = _typed_nulls(tables()[table])
+            con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS SELECT {nulls} WHERE false")
         elif table in chosen:
             con.execute(_view_sql(table, chosen[table], lake))  # type: ignore[arg-type]
             snapshots = ",".join(sorted({e.snapshot for e in chosen[table]}))
