@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flowlake.errors import LakeError
+from flowlake.errors import FlowlakeError, LakeError
 from flowlake.lake.store import S3Options
 
 
@@ -53,25 +53,30 @@ _MESSAGES = {
 
 
 @contextmanager
-def s3_errors(url: str) -> Iterator[None]:
-    """Turn botocore failures inside the block into a LakeError naming the location."""
+def aws_errors(what: str, error: type[FlowlakeError] = LakeError) -> Iterator[None]:
+    """Turn botocore failures inside the block into one line naming `what` (a location or a
+    call), as `error`."""
     import botocore.exceptions as bx
 
     try:
         yield
     except bx.NoCredentialsError:
-        raise LakeError(f"{url}: no AWS credentials found (set a profile or environment)") from None
+        raise error(f"{what}: no AWS credentials found (set a profile or environment)") from None
     except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
-        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "the S3 endpoint")
-        raise LakeError(f"{url}: cannot reach {endpoint}") from None
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
+        raise error(f"{what}: cannot reach {endpoint}") from None
     except bx.ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        reason = _MESSAGES.get(
-            code, f"{code or 'error'}: {exc.response.get('Error', {}).get('Message', '')}"
-        )
-        raise LakeError(f"{url}: {reason}") from None
+        details = exc.response.get("Error", {})
+        code = details.get("Code", "")
+        reason = _MESSAGES.get(code, f"{code or 'error'}: {details.get('Message', '')}")
+        raise error(f"{what}: {reason}".rstrip(": ")) from None
     except bx.BotoCoreError as exc:
-        raise LakeError(f"{url}: {exc}") from None
+        raise error(f"{what}: {exc}") from None
+
+
+def s3_errors(url: str) -> Any:
+    """aws_errors for reading a lake: failures name the S3 location."""
+    return aws_errors(url)
 
 
 def duckdb_secret(options: S3Options) -> dict[str, str]:

@@ -4,8 +4,6 @@ Every call is paginated where EC2 paginates it, so the documents are the same as
 prints (one list per call, all pages joined) and go through the same flatteners as an import.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -33,25 +31,11 @@ class AwsError(FlowlakeError):
     """An AWS API call failed: no credentials, denied, unreachable."""
 
 
-@contextmanager
-def aws_errors(what: str) -> Iterator[None]:
-    """Turn botocore failures inside the block into one line naming the call."""
-    import botocore.exceptions as bx
+def aws_errors(what: str) -> Any:
+    """One line naming the EC2/STS call that failed (the lake's AWS error mapping)."""
+    from flowlake.lake.aws import aws_errors as mapped
 
-    try:
-        yield
-    except bx.NoCredentialsError:
-        raise AwsError(f"{what}: no AWS credentials found (set a profile or environment)") from None
-    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
-        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
-        raise AwsError(f"{what}: cannot reach {endpoint}") from None
-    except bx.ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise AwsError(
-            f"{what}: {error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": ")
-        ) from None
-    except bx.BotoCoreError as exc:
-        raise AwsError(f"{what}: {exc}") from None
+    return mapped(what, AwsError)
 
 
 def _client(service: str, options: S3Options) -> Any:
