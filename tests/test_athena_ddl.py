@@ -266,6 +266,15 @@ def test_ddl_command(cli, s3: Any, tmp_path: Path) -> None:  # type: ignore[no-u
     for statement in statements[:2]:
         sqlglot.parse_one(statement, read="hive")
 
+    with_config = cli(
+        "athena", "ddl", "--lake", "s3://cli-lake/logs", "--endpoint-url", s3.endpoint,
+        "--database", "netlogs", "--table", "flows", "--config",
+    )  # fmt: skip
+    assert with_config.code == 0, with_config.err
+    extra = [s.strip() for s in with_config.out.split(";\n") if s.strip()][3:]
+    assert any("security_group_rules" in s and "s3://cli-lake/logs/config/" in s for s in extra)
+    assert any("network_acl_entries" in s for s in extra)
+
 
 @pytest.mark.parametrize(
     ("args", "code", "message"),

@@ -162,12 +162,19 @@ def ddl(
     profile: opt.Profile = None,
     region: opt.Region = None,
     endpoint_url: opt.EndpointUrl = None,
+    config: Annotated[
+        bool,
+        typer.Option(
+            "--config",
+            help="Also the network-config tables (config/ in the lake, from `config snapshot`).",
+        ),
+    ] = False,
 ) -> None:
     """Print the DDL for a lake: CREATE DATABASE, CREATE EXTERNAL TABLE with partition
     projection for the lake's S3 layout (accounts, regions and days found in it), and the
     flow_logs view the catalogue's queries read. The lake is listed to find them.
 
-    Example: flowlake athena ddl --lake s3://my-logs/vpc --database netlogs
+    Example: flowlake athena ddl --lake s3://my-logs/vpc --database netlogs --config
     """
     from flowlake.athena.ddl import statements
 
@@ -175,7 +182,14 @@ def ddl(
         lake, fmt, fields, database, table, accounts, regions,
         s3_options(profile, region, endpoint_url),
     )  # fmt: skip
-    print(";\n\n".join(statements(the_table)) + ";")
+    ddl_statements = statements(the_table)
+    if config:
+        from flowlake import config as settings
+        from flowlake.netconfig.ddl import config_tables_ddl
+
+        location = str(settings.setting("lake", lake))  # lake_table checked it is s3://
+        ddl_statements += config_tables_ddl(location, the_table.database)
+    print(";\n\n".join(ddl_statements) + ";")
 
 
 @athena.command("setup")
