@@ -144,6 +144,20 @@ def test_demo_runs_the_main_job(cli, tmp_path: Path) -> None:  # type: ignore[no
     ports = {r["dstport"] for r in rows}
     assert {22, 80} <= ports  # SSH denied, HTTP rejected after the security-group change
     assert "Sample lake:" in result.err
+    # the demo lake carries its network config: the HTTP rejects are attributed to the SG
+    attributed = parse_json(
+        cli(
+            "query",
+            "reject-attribution",
+            "--lake",
+            tmp_path / "demo",
+            "-p",
+            "port=80",
+            "-f",
+            "json",
+        ).out
+    )
+    assert attributed and {r["blocked_by"] for r in attributed} == {"security-group-inbound"}
 
 
 def test_every_command_help_has_an_example(cli) -> None:  # type: ignore[no-untyped-def]

@@ -246,20 +246,24 @@ def demo(
     from flowlake import output as out
     from flowlake.api import run_query
     from flowlake.lake import Lake
+    from flowlake.netconfig.sample import write_sample_network
     from flowlake.sample_lake import write_sample_lake
 
     root = folder or Path(tempfile.mkdtemp(prefix="flowlake-demo-"))
     sample = write_sample_lake(root)
+    write_sample_network(sample.root, sample.expected)  # its network config and CloudTrail
     print(
         f"Sample lake: {sample.root} ({len(sample.files)} files, {sample.records} records, "
-        f"{sample.start:%Y-%m-%d %H:%M} to {sample.end:%H:%M} UTC)",
+        f"{sample.start:%Y-%m-%d %H:%M} to {sample.end:%H:%M} UTC, with network config)",
         file=sys.stderr,
     )
     run = run_query("reject-by-port", {"limit": "10"}, Lake(str(sample.root)))
     out.render(run.result.table, fmt, None, title="reject-by-port on the sample lake")
     report(run.result.warnings, run.result.notices)
     print(
-        f"\nTry: flowlake query sg-vs-nacl --lake {sample.root}\n"
+        f"\nTry: flowlake query reject-attribution --lake {sample.root}\n"
+        f"     flowlake query sg-vs-nacl --lake {sample.root}\n"
+        f"     flowlake diagnose --src 192.0.2.10 --dst 10.0.1.10 --port 80 --lake {sample.root}\n"
         f"     flowlake sql reject-by-port --dialect athena",
         file=sys.stderr,
     )
