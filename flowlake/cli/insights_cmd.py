@@ -8,7 +8,7 @@ import typer
 from flowlake.cli import athena_options as athena_opt
 from flowlake.cli import options as opt
 from flowlake.cli.app import app, build_lake, report
-from flowlake.errors import FlowlakeError, UsageError
+from flowlake.errors import UsageError
 
 if TYPE_CHECKING:
     from flowlake.lake import Lake
@@ -96,13 +96,8 @@ def insights(
 def _athena(*options: Any) -> tuple["Lake", Any]:
     """The Athena engine and the lake (window) it reads, as `query --engine athena` sets
     them up."""
-    try:
-        from flowlake.cli.athena_cmd import athena_query
-    except ImportError:
-        raise FlowlakeError(
-            "the Athena engine is not part of this flowlake: print the Athena SQL with "
-            "--show-sql --dialect athena and run it in the Athena console"
-        ) from None
+    from flowlake.cli.athena_cmd import athena_query
+
     return athena_query("athena", *options)
 
 

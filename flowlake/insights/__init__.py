@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flowlake.errors import FlowlakeError, UsageError
+from flowlake.errors import UsageError
 from flowlake.timewindow import TimeWindow
 
 if TYPE_CHECKING:
@@ -53,13 +53,8 @@ def engine_for(name: str, lake: "Lake") -> Any:
 
         return DuckDBEngine(lake)
     if name == "athena":
-        try:
-            from flowlake.engines.athena import AthenaEngine
-        except ImportError:
-            raise FlowlakeError(
-                "the Athena engine is not part of this flowlake: print the Athena SQL with "
-                "--show-sql --dialect athena and run it in the Athena console"
-            ) from None
+        from flowlake.engines.athena import AthenaEngine
+
         return AthenaEngine()
     raise UsageError(f"unknown engine {name!r}: use {' or '.join(ENGINES)}")
 
