@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flowlake.errors import UsageError
+from flowlake.sqltext import string_literal
 from flowlake.timewindow import parse_duration, parse_instant
 
 PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17, "gre": 47, "esp": 50, "ah": 51, "icmpv6": 58}
@@ -46,10 +47,6 @@ class Network:
     @property
     def last_hex(self) -> str:
         return f"{self.last:032x}"
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _int(raw: str, name: str, low: int | None = None, high: int | None = None) -> int:
@@ -89,28 +86,28 @@ def convert(kind: str, raw: Any, name: str, choices: list[str] | None = None) ->
             address = ipaddress.ip_address(text)
         except ValueError:
             raise UsageError(f"parameter {name}: {raw!r} is not an IPv4 or IPv6 address") from None
-        return SqlValue(str(address), _quote(str(address)))
+        return SqlValue(str(address), string_literal(str(address)))
     if kind == "cidr":
         network = parse_network(text, name)
-        return SqlValue(network, _quote(network.cidr))
+        return SqlValue(network, string_literal(network.cidr))
     if kind == "address":
         # a CIDR, an address, or an address prefix as Insights users write it ("10.0.1.")
         if _PREFIX.match(text):
-            return SqlValue(text.lower(), _quote(text.lower()))
+            return SqlValue(text.lower(), string_literal(text.lower()))
         return convert("cidr", text, name)
     if kind == "enum":
         allowed = choices or []
         if text.lower() not in allowed:
             raise UsageError(f"parameter {name}: {raw!r} is not one of {', '.join(allowed)}")
-        return SqlValue(text.lower(), _quote(text.lower()))
+        return SqlValue(text.lower(), string_literal(text.lower()))
     if kind == "action":
         if text.upper() not in ("ACCEPT", "REJECT"):
             raise UsageError(f"parameter {name}: {raw!r} is not ACCEPT or REJECT")
-        return SqlValue(text.upper(), _quote(text.upper()))
+        return SqlValue(text.upper(), string_literal(text.upper()))
     if kind == "string":
         if not _SAFE_STRING.match(text):
             raise UsageError(f"parameter {name}: {raw!r} has characters not allowed in a value")
-        return SqlValue(text, _quote(text))
+        return SqlValue(text, string_literal(text))
     if kind == "duration":
         seconds = int(_named(name, parse_duration, text).total_seconds())
         return SqlValue(seconds, str(seconds))

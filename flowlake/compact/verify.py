@@ -40,8 +40,7 @@ class VerifyReport:
 
 def parquet_rows(paths: list[str], s3: S3Options | None = None) -> dict[str, int]:
     """Rows per Parquet file, from the footers (local paths, or s3:// with `s3`)."""
-    from flowlake.engines.duckdb import create_s3_secret
-    from flowlake.engines.duckdb_conn import connect
+    from flowlake.engines.duckdb_conn import connect, create_s3_secret
     from flowlake.lake.view import file_list
 
     if not paths:

@@ -5,11 +5,10 @@ from typing import Any
 
 from flowlake import registry
 from flowlake.engines.base import Result
-from flowlake.engines.duckdb_conn import connect
+from flowlake.engines.duckdb_conn import connect, create_s3_secret
 from flowlake.errors import FlowlakeError, LakeError
 from flowlake.lake import Lake
 from flowlake.lake.discovery import Source
-from flowlake.lake.store import S3Options
 from flowlake.lake.view import (
     FILENAME,
     duckdb_type,
@@ -19,7 +18,6 @@ from flowlake.lake.view import (
     recovered_table,
     rejects_scan,
     rejects_table,
-    string_literal,
     text_reader,
 )
 
@@ -273,21 +271,6 @@ class DuckDBEngine:
                 f"skipped {len(lines)} malformed line(s) in {path} (line {shown}); --strict to fail"
             )
         return warnings
-
-
-def create_s3_secret(con: Any, options: S3Options) -> None:
-    """Hand boto3's credentials to DuckDB's httpfs as a session-scoped secret."""
-    from flowlake.lake.aws import duckdb_secret
-
-    settings = ", ".join(
-        f"{k} {v if k == 'USE_SSL' else string_literal(v)}"
-        for k, v in duckdb_secret(options).items()
-    )
-    try:
-        con.execute(f"CREATE OR REPLACE TEMPORARY SECRET flowlake_s3 (TYPE s3, {settings})")
-    except Exception:
-        # the statement holds credentials: never let it reach a message
-        raise FlowlakeError("DuckDB refused the S3 credentials secret") from None
 
 
 def _split_record(text: str, source: Source) -> tuple[str, ...] | None:

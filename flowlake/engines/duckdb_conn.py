@@ -1,10 +1,13 @@
 """A DuckDB connection set up the flowlake way: UTC, httpfs from its wheel, our SQL macros."""
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowlake.errors import FlowlakeError
 from flowlake.resources import sql_dir
+
+if TYPE_CHECKING:
+    from flowlake.lake.store import S3Options
 
 
 def httpfs_extension_path() -> Path:
@@ -46,3 +49,19 @@ def connect(*, httpfs: bool = False) -> Any:
     for macro_file in sorted((sql_dir() / "duckdb").glob("*.sql")):
         con.execute(macro_file.read_text())
     return con
+
+
+def create_s3_secret(con: Any, options: "S3Options", name: str = "flowlake_s3") -> None:
+    """Hand boto3's credentials to DuckDB's httpfs as a session-scoped secret."""
+    from flowlake.lake.aws import duckdb_secret
+    from flowlake.sqltext import string_literal
+
+    settings = ", ".join(
+        f"{k} {v if k == 'USE_SSL' else string_literal(v)}"
+        for k, v in duckdb_secret(options).items()
+    )
+    try:
+        con.execute(f"CREATE OR REPLACE TEMPORARY SECRET {name} (TYPE s3, {settings})")
+    except Exception:
+        # the statement holds credentials: never let it reach a message
+        raise FlowlakeError("DuckDB refused the S3 credentials secret") from None

@@ -8,18 +8,11 @@ with runs of spaces, as AWS sometimes writes) or reported as malformed.
 
 from flowlake import registry
 from flowlake.lake.discovery import Source
+from flowlake.sqltext import quote, string_literal
 from flowlake.timewindow import TimeWindow
 
 # `start`/`end` are Unix seconds; some exporters write milliseconds.
 EPOCH_MS_THRESHOLD = 100_000_000_000
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def string_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def duckdb_type(column: str) -> str:

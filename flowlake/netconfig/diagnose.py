@@ -20,6 +20,7 @@ from typing import Any
 from flowlake.errors import UsageError
 from flowlake.lake import Lake
 from flowlake.params import PROTOCOLS, convert
+from flowlake.sqltext import string_literal
 
 # Traffic flow logs never record (AWS: "Flow log limitations").
 INVISIBLE = {
@@ -114,10 +115,6 @@ class Diagnosis:
         return data
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _rows(engine: Any, sql: str) -> list[dict[str, Any]]:
     return engine.run(sql).rows()
 
@@ -141,7 +138,7 @@ def _interface(engine: Any, address: str) -> dict[str, Any] | None:
         engine,
         "SELECT i.interface_id, i.subnet_id, i.vpc_id, i.interface_type, i.security_group_ids, "
         "i.account_id, i.region FROM network_interface_addresses a JOIN network_interfaces i "
-        f"ON i.interface_id = a.interface_id WHERE a.address = {_literal(address)} "
+        f"ON i.interface_id = a.interface_id WHERE a.address = {string_literal(address)} "
         "ORDER BY i.interface_id LIMIT 1",
     )
     return found[0] if found else None
@@ -149,7 +146,7 @@ def _interface(engine: Any, address: str) -> dict[str, Any] | None:
 
 def _legs(engine: Any, d: Diagnosis) -> None:
     """Both legs from one scan: each leg's records by start time, action and interface."""
-    src, dst = _literal(d.src), _literal(d.dst)
+    src, dst = string_literal(d.src), string_literal(d.dst)
     ports = d.protocol in (6, 17) and d.port is not None
     request = f"srcaddr = {src} AND dstaddr = {dst}" + (f" AND dstport = {d.port}" if ports else "")
     reply = f"srcaddr = {dst} AND dstaddr = {src}" + (f" AND srcport = {d.port}" if ports else "")
@@ -187,7 +184,7 @@ def _nodata(engine: Any, d: Diagnosis) -> None:
     enis.update(d.request.interfaces)
     if not enis:
         return
-    names = ", ".join(_literal(e) for e in sorted(enis))
+    names = ", ".join(string_literal(e) for e in sorted(enis))
     for row in _rows(
         engine,
         "SELECT interface_id, count(*) AS n FROM flow_logs "
@@ -232,7 +229,7 @@ def _route(engine: Any, d: Diagnosis) -> None:
     target = d.dst if d.src_interface else d.src
     if not side:
         return
-    subnet = _literal(side["subnet_id"])
+    subnet = string_literal(side["subnet_id"])
     tables = _rows(
         engine,
         "SELECT route_table_id FROM route_table_associations "
@@ -240,7 +237,7 @@ def _route(engine: Any, d: Diagnosis) -> None:
     ) or _rows(
         engine,
         "SELECT route_table_id FROM route_table_associations "
-        f"WHERE is_main AND vpc_id = {_literal(side['vpc_id'])} LIMIT 1",
+        f"WHERE is_main AND vpc_id = {string_literal(side['vpc_id'])} LIMIT 1",
     )
     if not tables:
         d.route_note = f"no route table for {side['subnet_id']} in the config snapshot"
@@ -250,7 +247,7 @@ def _route(engine: Any, d: Diagnosis) -> None:
         engine,
         "SELECT route_table_id, destination_cidr, destination_ipv6_cidr, "
         "destination_prefix_list_id, target_type, target_id, state FROM route_table_routes "
-        f"WHERE route_table_id = {_literal(table)}",
+        f"WHERE route_table_id = {string_literal(table)}",
     )
     address = ipaddress.ip_address(target)
     best: tuple[int, dict[str, Any]] | None = None
@@ -286,7 +283,7 @@ def _missing_route_fix(engine: Any, d: Diagnosis) -> str | None:
     side = d.src_interface or d.dst_interface
     if not side or not d.route:
         return None
-    vpc = _literal(side["vpc_id"])
+    vpc = string_literal(side["vpc_id"])
     ways = _rows(
         engine,
         "SELECT nat_gateway_id AS target, 'nat' AS kind FROM nat_gateways "
@@ -367,14 +364,14 @@ def _changes(engine: Any, d: Diagnosis, cloudtrail: str | None) -> None:
 
 
 def _resources(engine: Any, side: dict[str, Any]) -> set[str]:
-    eni, subnet = _literal(side["interface_id"]), _literal(side["subnet_id"])
+    eni, subnet = string_literal(side["interface_id"]), string_literal(side["subnet_id"])
     rows = _rows(
         engine,
         f"SELECT group_id AS id FROM network_interface_groups WHERE interface_id = {eni} "
         f"UNION SELECT network_acl_id FROM network_acl_associations WHERE subnet_id = {subnet} "
         f"UNION SELECT route_table_id FROM route_table_associations WHERE subnet_id = {subnet} "
         f"UNION SELECT route_table_id FROM route_table_associations WHERE is_main "
-        f"AND vpc_id = {_literal(side['vpc_id'])}",
+        f"AND vpc_id = {string_literal(side['vpc_id'])}",
     )
     return {r["id"] for r in rows}
 

@@ -16,6 +16,7 @@ from flowlake.lake.store import S3Options, open_store
 from flowlake.netconfig import cloudtrail
 from flowlake.netconfig.schema import CLOUDTRAIL_TABLE, Column, tables
 from flowlake.netconfig.storage import Entry, latest, manifests, part_key
+from flowlake.sqltext import quote, string_literal
 
 PRESENT = "flowlake_config_tables"  # which tables hold data, and from which snapshots
 
@@ -24,20 +25,12 @@ class MissingConfigError(FlowlakeError):
     """A query needs network-config tables (or CloudTrail logs) the lake does not have."""
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _typed_nulls(columns: tuple[Column, ...]) -> str:
-    return ", ".join(f"CAST(NULL AS {c.duckdb_type}) AS {_quote(c.name)}" for c in columns)
+    return ", ".join(f"CAST(NULL AS {c.duckdb_type}) AS {quote(c.name)}" for c in columns)
 
 
 def _view_sql(table: str, entries: list[Entry], lake: Lake) -> str:
-    columns = ", ".join(_quote(c.name) for c in tables()[table])
+    columns = ", ".join(quote(c.name) for c in tables()[table])
     branches = []
     by_snapshot: dict[str, list[Entry]] = {}
     for entry in entries:
@@ -45,20 +38,20 @@ def _view_sql(table: str, entries: list[Entry], lake: Lake) -> str:
     for snapshot, chosen in sorted(by_snapshot.items()):
         path = lake.store.reader_path(part_key(table, snapshot))
         scopes = " OR ".join(
-            f"(account_id = {_literal(e.account_id)} AND region = {_literal(e.region)})"
+            f"(account_id = {string_literal(e.account_id)} AND region = {string_literal(e.region)})"
             for e in chosen
         )
         branches.append(
-            f"SELECT {_literal(snapshot)} AS snapshot, {columns} "
-            f"FROM read_parquet({_literal(path)}) WHERE {scopes}"
+            f"SELECT {string_literal(snapshot)} AS snapshot, {columns} "
+            f"FROM read_parquet({string_literal(path)}) WHERE {scopes}"
         )
-    return f"CREATE OR REPLACE VIEW {_quote(table)} AS " + " UNION ALL ".join(branches)
+    return f"CREATE OR REPLACE VIEW {quote(table)} AS " + " UNION ALL ".join(branches)
 
 
 def _empty_sql(table: str) -> str:
     nulls = _typed_nulls(tables()[table])
     return (
-        f"CREATE OR REPLACE VIEW {_quote(table)} AS "
+        f"CREATE OR REPLACE VIEW {quote(table)} AS "
         f"SELECT CAST(NULL AS VARCHAR) AS snapshot, {nulls} WHERE false"
     )
 
@@ -75,7 +68,7 @@ def register_config_tables(con: Any, lake: Lake | None) -> list[str]:
         if table == CLOUDTRAIL_TABLE:
             # empty until load_cloudtrail fills it; plain SQL keeps pyarrow off start-up
             nulls = _typed_nulls(tables()[table])
-            con.execute(f"CREATE OR REPLACE TABLE {_quote(table)} AS SELECT {nulls} WHERE false")
+            con.execute(f"CREATE OR REPLACE TABLE {quote(table)} AS SELECT {nulls} WHERE false")
         elif table in chosen:
             con.execute(_view_sql(table, chosen[table], lake))  # type: ignore[arg-type]
             snapshots = ",".join(sorted({e.snapshot for e in chosen[table]}))
@@ -108,16 +101,10 @@ def _cloudtrail_table(con: Any, events: list[dict[str, Any]]) -> None:
 
 def _use_s3(con: Any, options: S3Options) -> None:
     """httpfs and a secret, for a CloudTrail bucket read from a lake that is a folder."""
-    from flowlake.engines.duckdb_conn import httpfs_extension_path
-    from flowlake.lake.aws import duckdb_secret
+    from flowlake.engines.duckdb_conn import create_s3_secret, httpfs_extension_path
 
     con.execute(f"LOAD '{httpfs_extension_path()}'")
-    secret = duckdb_secret(options)
-    fields = ", ".join(f"{k} {v if k == 'USE_SSL' else _literal(v)}" for k, v in secret.items())
-    try:
-        con.execute(f"CREATE OR REPLACE TEMPORARY SECRET flowlake_cloudtrail (TYPE s3, {fields})")
-    except Exception:
-        raise FlowlakeError("DuckDB refused the S3 credentials secret") from None
+    create_s3_secret(con, options, name="flowlake_cloudtrail")
 
 
 def cloudtrail_locations(lake: Lake | None, given: str | None = None) -> list[str]:
