@@ -17,6 +17,7 @@ help = "only this destination port"
 SELECT ...
 """
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,6 +27,8 @@ from typing import Any
 from flowlake.errors import UsageError
 from flowlake.params import SqlValue, convert
 from flowlake.resources import queries_dir
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # a query's name is its file's stem
 
 PARAM_TYPES = (
     "int", "port", "protocol", "ip", "cidr", "address", "enum", "action", "string",
@@ -173,10 +176,18 @@ def _config_tables(header: dict[str, Any], path: Path) -> list[str]:
 
 @cache
 def catalog() -> dict[str, QuerySpec]:
-    return {p.stem: load_spec(p) for p in sorted(queries_dir().glob("*.sql"))}
+    return {p.stem: _load_one(p) for p in sorted(queries_dir().glob("*.sql"))}
+
+
+@cache
+def _load_one(path: Path) -> QuerySpec:
+    return load_spec(path)
 
 
 def get(name: str) -> QuerySpec:
+    path = queries_dir() / f"{name}.sql"
+    if _NAME.fullmatch(name) and path.is_file():  # one header to parse, not the catalogue's
+        return _load_one(path)
     specs = catalog()
     if name not in specs:
         close = [n for n in specs if name in n or n in name]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flowlake import compile_cache
 from flowlake.catalog import QuerySpec, get
 from flowlake.errors import FlowlakeError, UsageError
 from flowlake.params import SqlValue, timestamp_literal
@@ -102,6 +103,17 @@ def compile_query(
     window: TimeWindow | None = None,
 ) -> CompiledQuery:
     spec = get(name)
-    bound = spec.bind(params or {})
-    source = render(spec, bound, dialect, window or TimeWindow())
-    return CompiledQuery(spec, dialect, transpile(source, dialect, spec.name), source)
+    bound = spec.bind(params or {})  # bad parameters fail here, cached or not
+    window = window or TimeWindow()
+    if dialect not in DIALECTS:
+        raise UsageError(f"unknown dialect {dialect!r}: use {' or '.join(DIALECTS)}")
+    cache_key = compile_cache.key(
+        spec.name, spec.body, sorted(bound.items()), dialect, WindowContext.of(window)
+    )
+    cached = compile_cache.load(cache_key)
+    if cached is not None:
+        return CompiledQuery(spec, dialect, cached["sql"], cached.get("source", ""))
+    source = render(spec, bound, dialect, window)
+    sql = transpile(source, dialect, spec.name)
+    compile_cache.store(cache_key, {"sql": sql, "source": source})
+    return CompiledQuery(spec, dialect, sql, source)

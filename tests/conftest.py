@@ -6,6 +6,7 @@ exactly as they would to AWS.
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ os.environ.update(
 )
 os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("FLOWLAKE_LAKE", None)
+# Compiled SQL is cached per test session, never in the user's ~/.cache: a session starts
+# cold (every template is compiled at least once) and leaves nothing behind.
+_CACHE = tempfile.TemporaryDirectory(prefix="flowlake-test-cache-")
+os.environ["FLOWLAKE_CACHE_DIR"] = _CACHE.name
 
 
 @dataclass

@@ -12,17 +12,3 @@ interfaces and gateways as tables, and CloudTrail's network changes.
     diagnose.py    `flowlake diagnose`: the seeds' troubleshooting steps for one conversation
     sample.py      the configuration and CloudTrail changes behind the sample lake's stories
 """
-
-from flowlake.netconfig.collect import import_documents, import_files, snapshot_aws
-from flowlake.netconfig.ddl import config_partitions_ddl, config_tables_ddl
-from flowlake.netconfig.views import register_config_tables, require_tables
-
-__all__ = [
-    "config_partitions_ddl",
-    "config_tables_ddl",
-    "import_documents",
-    "import_files",
-    "register_config_tables",
-    "require_tables",
-    "snapshot_aws",
-]
