@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flowlake.engines.base import Result, Rows
 from flowlake.errors import UsageError
 
 FORMATS = ("table", "csv", "json", "jsonl", "markdown", "parquet")
@@ -28,8 +29,8 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _records(table: Any) -> list[dict[str, Any]]:
-    return [{k: plain(v) for k, v in row.items()} for row in table.to_pylist()]
+def _records(rows: Rows) -> list[list[Any]]:
+    return [[plain(v) for v in row] for row in rows.values]
 
 
 def _text(value: Any) -> str:
@@ -37,30 +38,34 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def to_csv(table: Any) -> str:
+def _objects(rows: Rows) -> list[dict[str, Any]]:
+    return [dict(zip(rows.names, row, strict=True)) for row in _records(rows)]
+
+
+def to_csv(rows: Rows) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.column_names)
-    for row in _records(table):
-        writer.writerow([_text(v) for v in row.values()])
+    writer.writerow(rows.names)
+    for row in _records(rows):
+        writer.writerow([_text(v) for v in row])
     return buffer.getvalue()
 
 
-def to_json(table: Any) -> str:
-    return json.dumps(_records(table), indent=2) + "\n"
+def to_json(rows: Rows) -> str:
+    return json.dumps(_objects(rows), indent=2) + "\n"
 
 
-def to_jsonl(table: Any) -> str:
-    return "".join(json.dumps(r) + "\n" for r in _records(table))
+def to_jsonl(rows: Rows) -> str:
+    return "".join(json.dumps(r) + "\n" for r in _objects(rows))
 
 
-def to_markdown(table: Any) -> str:
+def to_markdown(rows: Rows) -> str:
     def cell(v: Any) -> str:
         return _text(v).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(table.column_names) + " |"]
-    lines.append("|" + "|".join("---" for _ in table.column_names) + "|")
-    lines += ["| " + " | ".join(cell(v) for v in r.values()) + " |" for r in _records(table)]
+    lines = ["| " + " | ".join(rows.names) + " |"]
+    lines.append("|" + "|".join("---" for _ in rows.names) + "|")
+    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in _records(rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -93,23 +98,18 @@ def to_parquet_bytes(table: Any) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-def print_table(table: Any, title: str | None = None) -> None:
+def print_table(result: Rows, title: str | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    numeric = {
-        name
-        for name, kind in zip(table.column_names, table.schema.types, strict=True)
-        if str(kind).startswith(("int", "uint", "decimal", "double", "float"))
-    }
     view = Table(title=title, title_justify="left", header_style="bold")
-    for name in table.column_names:
-        view.add_column(name, justify="right" if name in numeric else "left", no_wrap=True)
-    rows = [[_text(v) for v in row.values()] for row in _records(table)]
+    for n, name in enumerate(result.names):
+        view.add_column(name, justify="right" if result.numeric(n) else "left", no_wrap=True)
+    rows = [[_text(v) for v in row] for row in _records(result)]
     for row in rows:
         view.add_row(*row)
     # as wide as the content needs: a narrow terminal or a pipe must not fold addresses
-    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(table.column_names)]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(result.names)]
     console = Console()
     console.width = max(console.width, sum(widths) + 3 * len(widths) + 1)
     console.print(view)
@@ -117,19 +117,20 @@ def print_table(table: Any, title: str | None = None) -> None:
         print("(no rows)")
 
 
-def render(table: Any, fmt: str, output: Path | None = None, title: str | None = None) -> None:
+def render(result: Result, fmt: str, output: Path | None = None, title: str | None = None) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if fmt == "parquet":
         if output is None:
             raise UsageError("--format parquet needs --output FILE")
-        write_atomically(output, to_parquet_bytes(table))
+        write_atomically(output, to_parquet_bytes(result.table))
         return
+    rows = result.rows_data
     if fmt == "table" and output is None:
-        print_table(table, title)
+        print_table(rows, title)
         return
     writers = {"csv": to_csv, "json": to_json, "jsonl": to_jsonl, "markdown": to_markdown}
-    text = writers.get(fmt, to_csv if fmt != "table" else to_markdown)(table)
+    text = writers.get(fmt, to_csv if fmt != "table" else to_markdown)(rows)
     if output is None:
         print(text, end="")
     else:

@@ -32,7 +32,7 @@ def export_duckdb(path: Path, lake: Lake) -> Export:
     import duckdb
 
     engine = DuckDBEngine(lake)
-    result = engine.run("SELECT * FROM flow_logs")
+    result = engine.run("SELECT * FROM flow_logs", arrow=True)  # a bulk copy: stays in Arrow
     tables = {"flow_logs": result.table, **_config_tables(engine)}
     statements, skipped = view_statements("duckdb")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -225,7 +225,7 @@ def query(
 
         draw_chart(run.result.table, spec.chart, spec.title, output, query=spec.name)
     else:
-        out.render(run.result.table, fmt, output, title=spec.title)
+        out.render(run.result, fmt, output, title=spec.title)
     report(run.result.warnings, run.result.notices)
 
 
@@ -258,7 +258,7 @@ def demo(
         file=sys.stderr,
     )
     run = run_query("reject-by-port", {"limit": "10"}, Lake(str(sample.root)))
-    out.render(run.result.table, fmt, None, title="reject-by-port on the sample lake")
+    out.render(run.result, fmt, None, title="reject-by-port on the sample lake")
     report(run.result.warnings, run.result.notices)
     print(
         f"\nTry: flowlake query reject-attribution --lake {sample.root}\n"

@@ -89,7 +89,7 @@ def insights(
         )  # fmt: skip
     with scanning(the_lake):
         run = library.run(text, the_lake, runner or engine)
-    out.render(run.result.table, fmt, output, title="Logs Insights query")
+    out.render(run.result, fmt, output, title="Logs Insights query")
     report(run.result.warnings, run.result.notices)
 
 

@@ -1,10 +1,11 @@
 """The local engine: DuckDB in-process over the lake's files (a folder or S3 through httpfs)."""
 
 import re
+from datetime import UTC
 from typing import Any
 
 from flowlake import registry
-from flowlake.engines.base import Result
+from flowlake.engines.base import Result, Rows
 from flowlake.engines.duckdb_conn import connect, create_s3_secret
 from flowlake.errors import FlowlakeError, LakeError
 from flowlake.lake import Lake
@@ -126,11 +127,12 @@ class DuckDBEngine:
         self.connect()
         return list(self._columns)
 
-    def run(self, sql: str) -> Result:
+    def run(self, sql: str, *, arrow: bool = False) -> Result:
+        """Rows of `sql` as Python values (as an Arrow table with `arrow`, for bulk copies)."""
         self.connect()
-        table = self._execute(sql)
+        table = self._execute(sql, arrow=arrow)
         if self._text_sources and self._recover_lines():
-            table = self._execute(sql)  # again, now with the recovered lines in the view
+            table = self._execute(sql, arrow=arrow)  # again, with the recovered lines in the view
         return Result(table, warnings=self.all_warnings(), notices=list(self.notices))
 
     def materialize(self, table: str, query: str = "SELECT * FROM flow_logs") -> None:
@@ -176,14 +178,18 @@ class DuckDBEngine:
         """Paths of files left out because they cannot be read (corrupt gzip or Parquet)."""
         return set(self._excluded)
 
-    def _execute(self, sql: str, fetch: bool = True) -> Any:
+    def _execute(self, sql: str, fetch: bool = True, arrow: bool = False) -> Any:
         for index in self._text_sources:
             self.con.execute(f"DROP TABLE IF EXISTS {rejects_table(index)}")
             self.con.execute(f"DROP TABLE IF EXISTS {rejects_scan(index)}")
         while True:
             try:
-                result = self.con.execute(sql)
-                return result.to_arrow_table() if fetch else None
+                if not fetch:
+                    self.con.execute(sql)
+                    return None
+                if arrow:
+                    return self.con.execute(sql).to_arrow_table()
+                return fetch_rows(self.con, sql)
             except Exception as exc:
                 if not self._skip_unreadable_file(exc):
                     raise _engine_error(exc) from None
@@ -271,6 +277,34 @@ class DuckDBEngine:
                 f"skipped {len(lines)} malformed line(s) in {path} (line {shown}); --strict to fail"
             )
         return warnings
+
+
+def fetch_rows(con: Any, sql: str) -> Rows:
+    """Run `sql` and fetch its rows as Python values, keeping DuckDB's column types.
+
+    DuckDB's Python client needs pytz for zoned timestamps: those columns are fetched as UTC
+    wall-clock time (the session's zone is UTC) and get their zone back here.
+    """
+    relation = con.sql(sql)
+    if relation is None:  # a statement without rows (SET, CREATE ...)
+        return Rows([], [], [])
+    names, types = list(relation.columns), [str(t) for t in relation.types]
+    zoned = [i for i, t in enumerate(types) if t == "TIMESTAMP WITH TIME ZONE"]
+    if any("WITH TIME ZONE" in t for n, t in enumerate(types) if n not in zoned):
+        return Rows.from_arrow(relation.to_arrow_table())  # zones nested in lists or structs
+    if zoned:
+        columns = (f"#{n + 1}::TIMESTAMP" if n in zoned else f"#{n + 1}" for n in range(len(names)))
+        relation = relation.project(", ".join(columns))
+    values = relation.fetchall()
+    if zoned:
+        values = [
+            tuple(
+                v.replace(tzinfo=UTC) if n in zoned and v is not None else v
+                for n, v in enumerate(row)
+            )
+            for row in values
+        ]
+    return Rows(names, types, values)
 
 
 def _split_record(text: str, source: Source) -> tuple[str, ...] | None:
