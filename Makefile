@@ -29,11 +29,11 @@ lint: $(STAMP) ## ruff (lint and format check) and mypy
 	$(BIN)/ruff format --check flowlake tests bench
 	$(BIN)/mypy flowlake
 
-bench: $(STAMP) ## Benchmarks named in the issues, ratios against their baselines (BENCH_ARGS=--big: 30M too)
+bench: $(STAMP) ## Benchmarks named in the issues, ratios against their baselines (1M, 10M, 30M records; BENCH_ARGS=--records 1M for a quick run)
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-build-isolation -e ".[bench]"
 	@# byte-compiled as a wheel install is (this machine may set PYTHONDONTWRITEBYTECODE)
 	$(BIN)/python -m compileall -q flowlake
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench --keep $(BENCH_ARGS)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -210,10 +210,10 @@ def _sizes(text: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--records", type=_sizes, default=[1_000_000, 10_000_000],
-        help="record counts to generate and measure, comma separated (default 1M,10M)",
+        "--records", type=_sizes, default=[1_000_000, 10_000_000, 30_000_000],
+        help="record counts to generate and measure, comma separated (default 1M,10M,30M: "
+             "~2.5 GB of .log.gz with the 30-day lakes)",
     )  # fmt: skip
-    parser.add_argument("--big", action="store_true", help="also 30M records (~1 GB of .log.gz)")
     parser.add_argument(
         "--data", type=Path, default=Path("bench-data"), help="data folder (one per size in it)"
     )
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", action="store_true", help="reuse the data if it holds the same record count"
     )
     args = parser.parse_args(argv)
-    sizes = sorted(set(args.records + ([30_000_000] if args.big else [])))
+    sizes = sorted(set(args.records))
     if any(n < 1 for n in sizes):
         parser.error("--records must be positive")
 
