@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,15 +17,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 
 from flowlake import sample_lake as sl
+from flowlake.athena.lake_shape import inspect_lake
 from flowlake.compact import compact
+from flowlake.compact.batch import LINEAGE_COLUMN
 from flowlake.compact.manifest import MANIFEST_KEY, batch_of
 from flowlake.engines.duckdb import DuckDBEngine
 from flowlake.lake import Lake
-from flowlake.lake.layout import account_region
+from flowlake.lake.layout import FILE_NAME, account_region
+from flowlake.lake.store import LocalStore
+from flowlake.timewindow import TimeWindow
 
 from .conftest import upload_folder
 from .helpers import parse_json
@@ -32,12 +38,48 @@ from .helpers import parse_json
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 HIVE_HOUR = re.compile(
     r"^AWSLogs/aws-account-id=\d{12}/aws-service=vpcflowlogs/aws-region=[a-z0-9-]+/"
-    r"year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/\d{8}T\d{6}Z-[0-9a-f]{8}_0\.parquet$"
+    r"year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/\d{8}T\d{6}Z-[0-9a-f]{8}_[01]\.parquet$"
 )
+Partition = tuple[str, str, str]  # account, region, YYYY/MM/DD/HH
 
 
-def rows(location: str) -> int:
-    return DuckDBEngine(Lake(location)).run("SELECT count(*) AS n FROM flow_logs").rows()[0]["n"]
+def rows(location: str, window: TimeWindow | None = None) -> int:
+    engine = DuckDBEngine(Lake(location, window or TimeWindow()))
+    return engine.run("SELECT count(*) AS n FROM flow_logs").rows()[0]["n"]
+
+
+def partition_of(file: str) -> Partition:
+    """The (account, region, hour) a compacted file is filed under, from its key."""
+    parts = dict(p.split("=", 1) for p in file.split("/") if "=" in p)
+    hour = f"{parts['year']}/{parts['month']}/{parts['day']}/{parts['hour']}"
+    return parts["aws-account-id"], parts["aws-region"], hour
+
+
+def delivery_partition(key: str) -> Partition:
+    """The (account, region, hour) AWS delivered a file for: its key and its name's stamp."""
+    match = FILE_NAME.search(key.rsplit("/", 1)[-1])
+    assert match, key
+    account, region = account_region(key) or ("", "")
+    return account, region, f"{datetime.strptime(match['stamp'], '%Y%m%dT%H%MZ'):%Y/%m/%d/%H}"
+
+
+def start_partitions(location: Path) -> set[Partition]:
+    """The (account, region, hour its flow started) of every record of a lake."""
+    found = DuckDBEngine(Lake(str(location))).run(
+        "SELECT DISTINCT account_id, region, strftime(start_time, '%Y/%m/%d/%H') AS hour "
+        "FROM flow_logs"
+    )
+    return {(r["account_id"], r["region"], r["hour"]) for r in found.rows()}
+
+
+def lineage(dest: Path, file: str) -> dict[int, list[int]]:
+    """The starts of a compacted file's rows, by source index (its lineage column)."""
+    table = pq.read_table(dest / file, columns=[LINEAGE_COLUMN, "start"])
+    by_source: dict[int, list[int]] = {}
+    sources, starts = table.column(LINEAGE_COLUMN).to_pylist(), table.column("start").to_pylist()
+    for source, start in zip(sources, starts, strict=True):
+        by_source.setdefault(source, []).append(start)
+    return by_source
 
 
 def answer(cli, lake: Path | str, *extra: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
@@ -67,41 +109,43 @@ def test_text_lake_becomes_hive_hourly_parquet(raw: sl.SampleLake, tmp_path: Pat
 
     files = data_files(dest)
     assert files and all(HIVE_HOUR.match(f) for f in files), files[:3]
-    # every (account, region, hour) of the records has its partition, and no other
-    expected = {
-        (
-            str(r["account_id"]),
-            str(r["region"]),
-            f"{datetime.fromtimestamp(int(r['start']), UTC):%Y/%m/%d/%H}",
-        )  # type: ignore[arg-type]
-        for r in raw.expected.records
-    }
-    found = set()
+    # AWS's files are filed as AWS files them: under the hour they were delivered, and only
+    # there (the sample's files are stamped at the end of their 5 minutes, so a file
+    # delivered on the hour holds flows of the hour before)
+    keys = [f.relative_to(raw.root).as_posix() for f in raw.files]
+    assert {partition_of(f) for f in files} == {delivery_partition(k) for k in keys}
+    assert start_partitions(raw.root) != {delivery_partition(k) for k in keys}
+    doc = manifest(dest)
+    (batch,) = doc["batches"]
+    sources = [s["path"] for s in batch["sources"]]
     for f in files:
-        parts = dict(p.split("=", 1) for p in f.split("/") if "=" in p)
-        hour = f"{parts['year']}/{parts['month']}/{parts['day']}/{parts['hour']}"
-        found.add((parts["aws-account-id"], parts["aws-region"], hour))
-    assert found == expected
+        assert {delivery_partition(sources[n]) for n in lineage(dest, f)} == {partition_of(f)}
 
-    # AWS's Parquet types (the registry's), sorted by start within each file, zstd
+    # AWS's Parquet types (the registry's) and the lineage column, sorted by start, zstd
     schema = pq.read_schema(dest / files[0])
     types = {name: str(schema.field(name).type) for name in schema.names}
     assert types["srcport"] == types["dstport"] == types["protocol"] == "int32"
     assert types["packets"] == types["bytes"] == types["start"] == types["end"] == "int64"
     assert types["srcaddr"] == types["action"] == "string"
-    assert "aws-account-id" not in types and "filename" not in types
+    assert set(types) == {*raw.fields, LINEAGE_COLUMN} and types[LINEAGE_COLUMN] == "int32"
     for f in files:
         table = pq.read_table(dest / f)
         starts = table.column("start").to_pylist()
         assert starts == sorted(starts), f
         assert pq.ParquetFile(dest / f).metadata.row_group(0).column(0).compression == "ZSTD"
 
-    # read transparently: same rows, same answers as the raw lake
+    # read transparently: same rows, same answers as the raw lake, in a window too
     assert rows(str(dest)) == raw.records
     assert answer(cli, dest) == answer(cli, raw.root)
+    since, until = NOW - timedelta(hours=2, minutes=7), NOW - timedelta(minutes=58)
+    window = TimeWindow(since, until)
+    in_window = sum(
+        since.timestamp() <= int(r["start"]) < until.timestamp() for r in raw.expected.records
+    )  # type: ignore[arg-type]
+    assert rows(str(dest), window) == rows(str(raw.root), window) == in_window
+    bounds = ["--since", f"{since:%Y-%m-%dT%H:%M:%SZ}", "--until", f"{until:%Y-%m-%dT%H:%M:%SZ}"]
+    assert answer(cli, dest, *bounds) == answer(cli, raw.root, *bounds) != answer(cli, dest)
 
-    doc = manifest(dest)
-    (batch,) = doc["batches"]
     assert len(batch["sources"]) == len(raw.files)
     assert sum(s["rows_read"] for s in batch["sources"]) == raw.records
     assert batch["rows_written"] == raw.records
@@ -123,6 +167,139 @@ def test_parquet_hive_source(tmp_path: Path, cli) -> None:  # type: ignore[no-un
     assert rows(str(dest)) == src.records
     assert answer(cli, dest) == answer(cli, src.root)
     assert all(HIVE_HOUR.match(f) for f in data_files(dest))
+
+
+def copy_as_captures(files: list[Path], folder: Path) -> list[Path]:
+    """The files under names that say nothing of their delivery (a folder of captures)."""
+    folder.mkdir(parents=True)
+    copies = [folder / f"capture-{n}.log.gz" for n in range(len(files))]
+    for original, copy in zip(files, copies, strict=True):
+        shutil.copyfile(original, copy)
+    return copies
+
+
+def on_the_hour(raw: sl.SampleLake) -> list[Path]:
+    """Files delivered on the hour: they hold flows of the hour before."""
+    return [f for f in raw.files if re.search(r"T\d\d00Z_", f.name)]
+
+
+def test_files_without_a_delivery_stamp_are_filed_by_start_hour(
+    raw: sl.SampleLake, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    captures = tmp_path / "captures"
+    originals = on_the_hour(raw)[:6]
+    copy_as_captures(originals, captures)
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", captures, "--to", dest)
+    assert result.code == 0, result.err
+
+    files = data_files(dest)
+    assert files and all(HIVE_HOUR.match(f) for f in files), files[:3]
+    # the key says nothing: each record under its account, region and start hour
+    expected = start_partitions(captures)
+    assert {partition_of(f) for f in files} == expected
+    delivered = {delivery_partition(f.relative_to(raw.root).as_posix()) for f in originals}
+    assert expected != delivered  # filed by delivery, these files would land elsewhere
+    for f in files:
+        _, _, hour = partition_of(f)
+        starts = [s for starts in lineage(dest, f).values() for s in starts]
+        assert {f"{datetime.fromtimestamp(s, UTC):%Y/%m/%d/%H}" for s in starts} == {hour}
+    assert rows(str(dest)) == rows(str(captures))
+    assert answer(cli, dest) == answer(cli, captures)
+    assert cli("compact", "--lake", captures, "--to", dest, "--verify").code == 0
+
+
+def test_one_batch_of_delivered_and_undated_files(raw: sl.SampleLake, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    mixed = tmp_path / "mixed"
+    shutil.copytree(raw.root, mixed)
+    copy_as_captures(on_the_hour(raw), mixed / "captures")
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", mixed, "--to", dest)
+    assert result.code == 0, result.err
+
+    (batch,) = manifest(dest)["batches"]
+    sources = [s["path"] for s in batch["sources"]]
+    assert len(sources) == len(raw.files) + len(on_the_hour(raw))
+    files = data_files(dest)
+    for f in files:
+        account, region, hour = partition_of(f)
+        for source, starts in lineage(dest, f).items():
+            if FILE_NAME.search(sources[source]):  # delivered: the whole file, where AWS put it
+                assert delivery_partition(sources[source]) == partition_of(f), f
+            else:  # undated: its records by the hour they started
+                assert {f"{datetime.fromtimestamp(s, UTC):%Y/%m/%d/%H}" for s in starts} == {hour}
+    # both kinds in one hour: one file each, neither overwrites the other
+    folders = [f.rsplit("/", 1)[0] for f in files]
+    assert any(folders.count(folder) == 2 for folder in folders)
+    assert (
+        rows(str(dest))
+        == rows(str(mixed))
+        == 2 * rows(str(mixed / "captures")) + (raw.records - rows(str(mixed / "captures")))
+    )
+    assert answer(cli, dest) == answer(cli, mixed)
+    assert cli("compact", "--lake", mixed, "--to", dest, "--verify").code == 0
+
+
+def rewrite(file: Path, select: str) -> None:
+    """Replace a Parquet file by `select` over it (FROM data), as compaction writes it."""
+    temporary = file.with_suffix(".tmp")
+    duckdb.execute(
+        f"COPY (SELECT {select} FROM read_parquet('{file}', hive_partitioning=false) AS data) "
+        f"TO '{temporary}' (FORMAT parquet, COMPRESSION zstd)"
+    )
+    temporary.replace(file)
+
+
+def test_verify_counts_each_source_by_lineage(raw: sl.SampleLake, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    dest = tmp_path / "compacted"
+    assert cli("compact", "--lake", raw.root, "--to", dest).code == 0
+    (batch,) = manifest(dest)["batches"]
+    victim = next(f for f in data_files(dest) if len(lineage(dest, f)) >= 2)
+    moved, kept = sorted(lineage(dest, victim))[:2]
+    # the rows of one source said to be another's: same total, so footers cannot tell
+    rewrite(
+        dest / victim,
+        f"* REPLACE (CASE WHEN {LINEAGE_COLUMN} = {moved} THEN {kept} "
+        f"ELSE {LINEAGE_COLUMN} END AS {LINEAGE_COLUMN})",
+    )
+    result = cli("compact", "--lake", raw.root, "--to", dest, "--verify")
+    assert result.code == 1
+    wrong = [line for line in result.out.splitlines() if line.startswith("DIFFERENT")]
+    paths = [batch["sources"][n]["path"] for n in (moved, kept)]
+    assert len(wrong) == 2 and all(p in " ".join(wrong) for p in paths), result.out
+    assert f"{paths[0]}: 0 rows in the files of batch {batch['id']}" in result.out
+    assert "rows in its files, the manifest says" not in result.out
+
+    # files written before the lineage column existed: nothing to count by, still verified
+    for f in data_files(dest):
+        rewrite(dest / f, f"* EXCLUDE ({LINEAGE_COLUMN})")
+    checked = cli("compact", "--lake", raw.root, "--to", dest, "--verify")
+    assert checked.code == 0, checked.out
+    assert rows(str(dest)) == raw.records
+
+
+def test_lineage_column_is_no_flow_log_field(raw: sl.SampleLake, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    dest = tmp_path / "compacted"
+    assert cli("compact", "--lake", raw.root, "--to", dest).code == 0
+    assert LINEAGE_COLUMN in pq.read_schema(dest / data_files(dest)[0]).names
+
+    def flow_logs_columns(lake: Path) -> list[str]:
+        exported = tmp_path / f"{lake.name}.duckdb"
+        result = cli("export-duckdb", exported, "--lake", lake)
+        assert result.code == 0, result.err
+        with duckdb.connect(str(exported), read_only=True) as con:
+            return [row[0] for row in con.execute("DESCRIBE flow_logs").fetchall()]
+
+    # SELECT * FROM flow_logs: the raw lake's columns (in AWS's order), nothing more
+    columns = flow_logs_columns(dest)
+    assert LINEAGE_COLUMN not in columns and sorted(columns) == sorted(flow_logs_columns(raw.root))
+    shown = cli("insights", "limit 1", "--lake", dest, "--show-sql")
+    assert shown.code == 0 and "log_status" in shown.out and LINEAGE_COLUMN not in shown.out
+    # nor is it a column of the Athena table over the lake
+    shape = inspect_lake(LocalStore(dest))
+    assert shape.file_format and shape.file_format.kind == "parquet"
+    athena = [c for c, _ in shape.file_format.columns]
+    assert "log_status" in athena and LINEAGE_COLUMN not in athena
 
 
 def test_rerun_does_nothing_and_new_files_only_are_added(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -112,9 +112,12 @@ def _newest(store: Store, root: str) -> tuple[int | None, bool | None, ObjectInf
 
 
 def parquet_columns(store: Store, key: str) -> tuple[tuple[str, str], ...]:
-    """The columns of a Parquet file with their Athena types, from its footer alone."""
+    """The columns of a Parquet file with their Athena types, from its footer alone (a
+    compacted lake's lineage column left out: it is no flow-log field)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from flowlake.compact.batch import LINEAGE_COLUMN
 
     tail = _tail(store, key, 64 * 1024)
     footer_length = int.from_bytes(tail[-8:-4], "little") if len(tail) >= 8 else -1
@@ -139,6 +142,7 @@ def parquet_columns(store: Store, key: str) -> tuple[tuple[str, str], ...]:
             types.get(f.type) or registry.field_for(f.name).athena_type,
         )
         for f in schema
+        if f.name != LINEAGE_COLUMN
     )
 
 

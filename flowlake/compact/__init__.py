@@ -44,7 +44,9 @@ from flowlake.lake.discovery import Discovery, discover
 from flowlake.lake.store import ObjectInfo, Store
 
 DEFAULT_BATCH_BYTES = 32 * 2**20
-"""Source bytes per batch: ~1M records of gzip text, ~250 MB in DuckDB; peak RSS ~600 MB."""
+"""Source bytes per batch: ~1M records of gzip text. DuckDB holds at most a batch at once
+(~250 MB: the temp table of undated sources, or a partition while it is sorted); peak RSS
+~400 MB for AWS's files, ~600 MB for undated ones."""
 
 # Test hook: sleep before committing this batch number of the run (the kill test).
 PAUSE_ENV = "FLOWLAKE_COMPACT_PAUSE_BEFORE_COMMIT"
@@ -281,7 +283,7 @@ def compact(
             mib = sum(s.bytes for s in sources) / 2**20
             what = f", rewriting batch {planned.replaces.id}" if planned.replaces else ""
             say(f"batch {number}/{len(work)}: {len(planned.keys)} file(s), {mib:,.1f} MiB{what}")
-            out = write_batch(lake, sources, staging, batch_id, resources)
+            out = write_batch(lake, planned.keys, sources, staging, batch_id, resources)
             report.warnings += out.warnings
             read = sum(out.rows.values())
             staged = parquet_rows([str(staging / k) for k in out.files])

@@ -2,6 +2,9 @@
 
 - each committed batch: its files exist, and the rows in them (from the Parquet footers) are
   the rows the manifest says were written;
+- each compacted source: the rows its batch's files hold for it (counted by their lineage
+  column, LINEAGE_COLUMN) are the rows the manifest says were written for it (files written
+  before that column existed are not counted);
 - no data file outside the committed batches (an interrupted run's leftovers are visible to
   queries until the next compaction deletes them);
 - each compacted source still in the lake and unchanged: a fresh read gives the rows (and
@@ -11,15 +14,20 @@ New, changed and vanished sources are reported but are not differences: they are
 next run, or raw logs that have expired.
 """
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowlake.compact.batch import LINEAGE_COLUMN
 from flowlake.compact.destination import open_destination
-from flowlake.compact.manifest import batch_of, source_identity
+from flowlake.compact.manifest import Batch, batch_of, source_identity
 from flowlake.lake import Lake
 from flowlake.lake.discovery import Discovery
 from flowlake.lake.store import S3Options
-from flowlake.lake.view import FILENAME
+from flowlake.lake.view import FILENAME, file_list
+from flowlake.sqltext import string_literal
 from flowlake.timewindow import TimeWindow
 
 
@@ -38,23 +46,77 @@ class VerifyReport:
         return not self.differences
 
 
-def parquet_rows(paths: list[str], s3: S3Options | None = None) -> dict[str, int]:
-    """Rows per Parquet file, from the footers (local paths, or s3:// with `s3`)."""
+@contextmanager
+def _duckdb(s3: S3Options | None) -> Iterator[Any]:
+    """A DuckDB connection reading local paths, or s3:// with `s3`."""
     from flowlake.engines.duckdb_conn import connect, create_s3_secret
-    from flowlake.lake.view import file_list
 
-    if not paths:
-        return {}
     con = connect(httpfs=s3 is not None)
     try:
         if s3 is not None:
             create_s3_secret(con, s3)
+        yield con
+    finally:
+        con.close()
+
+
+def parquet_rows(paths: list[str], s3: S3Options | None = None) -> dict[str, int]:
+    """Rows per Parquet file, from the footers (local paths, or s3:// with `s3`)."""
+    if not paths:
+        return {}
+    with _duckdb(s3) as con:
         rows = con.execute(
             f"SELECT file_name, num_rows FROM parquet_file_metadata({file_list(paths)})"
         ).fetchall()
-    finally:
-        con.close()
     return {name: int(n) for name, n in rows}
+
+
+def lineage_rows(paths: list[str], s3: S3Options | None = None) -> dict[str, Counter[int | None]]:
+    """Rows per source index (LINEAGE_COLUMN) in each Parquet file that has the column; files
+    written before it existed are left out."""
+    if not paths:
+        return {}
+    counts: dict[str, Counter[int | None]] = {}
+    with _duckdb(s3) as con:
+        with_column = [
+            name
+            for (name,) in con.execute(
+                f"SELECT DISTINCT file_name FROM parquet_schema({file_list(paths)}) "
+                f"WHERE name = {string_literal(LINEAGE_COLUMN)}"
+            ).fetchall()
+        ]
+        if not with_column:
+            return {}
+        for name, index, n in con.execute(
+            f"SELECT filename, {LINEAGE_COLUMN}, count(*) FROM read_parquet("
+            f"{file_list(with_column)}, filename=true, hive_partitioning=false) GROUP BY ALL"
+        ).fetchall():
+            counts.setdefault(name, Counter())[index] = int(n)
+    return counts
+
+
+def _lineage_differences(batch: Batch, files: list[Counter[int | None] | None]) -> list[str]:
+    """Sources whose rows in the batch's files (by lineage) are not the manifest's rows_written.
+
+    Nothing is said of a batch with a file missing (reported as such) or written before the
+    lineage column existed (`None` in `files`).
+    """
+    if any(counted is None for counted in files):
+        return []
+    found: Counter[int | None] = sum((c for c in files if c is not None), Counter())
+    differences = [
+        f"{entry.path}: {found[n]:,} rows in the files of batch {batch.id} "
+        f"(by {LINEAGE_COLUMN}), the manifest says {entry.rows_written:,}"
+        for n, entry in enumerate(batch.sources)
+        if found[n] != entry.rows_written
+    ]
+    strays = sum(n for i, n in found.items() if i is None or not 0 <= i < len(batch.sources))
+    if strays:
+        differences.append(
+            f"batch {batch.id}: {strays:,} rows in its files are of no source of the batch "
+            f"(by {LINEAGE_COLUMN})"
+        )
+    return differences
 
 
 def _recount(
@@ -105,9 +167,9 @@ def verify(lake: Lake, to: str) -> VerifyReport:
             )
     is_s3 = destination.url.startswith("s3://")
     paths = {destination.reader_path(k): k for k in sorted(listed & present)}
-    counted = {
-        paths[p]: n for p, n in parquet_rows(list(paths), lake.s3 if is_s3 else None).items()
-    }
+    s3 = lake.s3 if is_s3 else None
+    counted = {paths[p]: n for p, n in parquet_rows(list(paths), s3).items()}
+    lineage = {paths[p]: n for p, n in lineage_rows(list(paths), s3).items()}
     report.files = len(counted)
     report.rows = sum(counted.values())
     for batch in manifest.batches:
@@ -121,6 +183,7 @@ def verify(lake: Lake, to: str) -> VerifyReport:
                 f"batch {batch.id}: {found:,} rows in its files, the manifest says "
                 f"{batch.rows_written:,} ({expected:,} from its sources)"
             )
+        report.differences += _lineage_differences(batch, [lineage.get(k) for k in batch.files])
 
     discovery, objects = scan_sources(lake)
     current = {source_identity(source_path(lake, k)): k for s in discovery.sources for k in s.keys}

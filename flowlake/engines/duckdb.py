@@ -9,7 +9,7 @@ from flowlake.engines.base import Result, Rows
 from flowlake.engines.duckdb_conn import connect, create_s3_secret
 from flowlake.errors import FlowlakeError, LakeError
 from flowlake.lake import Lake
-from flowlake.lake.discovery import Source
+from flowlake.lake.discovery import Discovery, Source
 from flowlake.lake.view import (
     FILENAME,
     duckdb_type,
@@ -109,12 +109,24 @@ class DuckDBEngine:
         self._view_sql = flow_logs_view(branches, columns, self.lake.window, filename=self.filename)
         self.con.execute(self._view_sql)
 
+    def set_sources(self, sources: list[Source]) -> None:
+        """flow_logs over `sources` (some of the lake's) from now on: a statement binds a reader
+        over every file of the view, so work done part by part reads each part alone. Malformed
+        lines and unreadable files met so far stay counted."""
+        assert self.lake
+        self.connect()
+        self.lake.discovery = Discovery(sources=sources)
+        self._build_view()
+
     def _parquet_columns(self, paths: list[str]) -> list[str]:
+        from flowlake.compact.batch import LINEAGE_COLUMN  # here: compact imports this module
+
         try:
             described = self.con.execute(f"DESCRIBE {parquet_reader(paths, None)}").fetchall()
         except Exception as exc:
             raise LakeError(f"cannot read Parquet files: {_first_line(exc)}") from None
-        return [registry.column_name(row[0]) for row in described]
+        # a compacted lake's bookkeeping (each row's source file) is no flow-log field
+        return [registry.column_name(row[0]) for row in described if row[0] != LINEAGE_COLUMN]
 
     def _create_recovered_table(self, index: int, source: Source) -> None:
         columns = ", ".join(f"{quote(c)} {duckdb_type(c)}" for c in source.fields)
