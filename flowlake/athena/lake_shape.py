@@ -117,7 +117,7 @@ def parquet_columns(store: Store, key: str) -> tuple[tuple[str, str], ...]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from flowlake.compact.batch import LINEAGE_COLUMN
+    from flowlake.lake.view import LINEAGE_COLUMN
 
     tail = _tail(store, key, 64 * 1024)
     footer_length = int.from_bytes(tail[-8:-4], "little") if len(tail) >= 8 else -1

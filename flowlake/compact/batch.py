@@ -41,12 +41,15 @@ from flowlake.lake import Lake
 from flowlake.lake import layout as aws_layout
 from flowlake.lake.discovery import Discovery, Source
 from flowlake.lake.store import Store
-from flowlake.lake.view import EPOCH_MS_THRESHOLD, FILENAME, file_list, quote, string_literal
+from flowlake.lake.view import (
+    EPOCH_MS_THRESHOLD,
+    FILENAME,
+    LINEAGE_COLUMN,
+    file_list,
+    quote,
+    string_literal,
+)
 from flowlake.timewindow import TimeWindow
-
-LINEAGE_COLUMN = "flowlake_source"
-"""INTEGER column of compacted files: the row's source file, as its 0-based index in its batch's
-`sources` in the manifest. Rows per source are counted from it; readers leave it out."""
 
 # A partition value must be a plain path segment; anything else is filed under 'unknown'.
 _SAFE_VALUE = re.compile(r"[0-9A-Za-z._-]+")

@@ -20,13 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowlake.compact.batch import LINEAGE_COLUMN
 from flowlake.compact.destination import open_destination
 from flowlake.compact.manifest import Batch, batch_of, source_identity
 from flowlake.lake import Lake
 from flowlake.lake.discovery import Discovery
 from flowlake.lake.store import S3Options
-from flowlake.lake.view import FILENAME, file_list
+from flowlake.lake.view import FILENAME, LINEAGE_COLUMN, file_list
 from flowlake.sqltext import string_literal
 from flowlake.timewindow import TimeWindow
 

@@ -12,6 +12,7 @@ from flowlake.lake import Lake
 from flowlake.lake.discovery import Discovery, Source
 from flowlake.lake.view import (
     FILENAME,
+    LINEAGE_COLUMN,
     duckdb_type,
     flow_logs_view,
     parquet_reader,
@@ -119,7 +120,6 @@ class DuckDBEngine:
         self._build_view()
 
     def _parquet_columns(self, paths: list[str]) -> list[str]:
-        from flowlake.compact.batch import LINEAGE_COLUMN  # here: compact imports this module
 
         try:
             described = self.con.execute(f"DESCRIBE {parquet_reader(paths, None)}").fetchall()

@@ -35,6 +35,10 @@ def file_list(paths: list[str]) -> str:
 # The opt-in column naming the file each row was read from (the path the reader was given).
 FILENAME = "filename"
 
+LINEAGE_COLUMN = "flowlake_source"
+"""INTEGER column of compacted Parquet files: each row's source file, as its 0-based index in
+its batch's `sources` in the compaction manifest. Readers leave it out of flow_logs."""
+
 
 def text_reader(
     source: Source,
