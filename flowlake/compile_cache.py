@@ -14,12 +14,12 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
 from flowlake import __version__
+from flowlake.output import write_atomically
 from flowlake.resources import sql_dir
 
 CACHE_ENV = "FLOWLAKE_CACHE_DIR"
@@ -77,17 +77,6 @@ def load(cache_key: str) -> dict[str, str] | None:
 def store(cache_key: str, entry: dict[str, str]) -> None:
     """Write atomically (a reader never sees half an entry); fail silently."""
     path = _path(cache_key)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(entry, f)
-        os.replace(tmp, path)
-    except OSError:
+    if path is not None:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            write_atomically(path, json.dumps(entry).encode())

@@ -84,12 +84,16 @@ def render(
         raise FlowlakeError(f"query {spec.name}: template error: {exc}") from None
 
 
+def check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise UsageError(f"unknown dialect {dialect!r}: use {' or '.join(DIALECTS)}")
+
+
 def transpile(source_sql: str, dialect: str, name: str = "query") -> str:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
-    if dialect not in DIALECTS:
-        raise UsageError(f"unknown dialect {dialect!r}: use {' or '.join(DIALECTS)}")
+    check_dialect(dialect)
     try:
         return sqlglot.transpile(source_sql, read=SOURCE_DIALECT, write=dialect, pretty=True)[0]
     except SqlglotError as exc:
@@ -105,8 +109,7 @@ def compile_query(
     spec = get(name)
     bound = spec.bind(params or {})  # bad parameters fail here, cached or not
     window = window or TimeWindow()
-    if dialect not in DIALECTS:
-        raise UsageError(f"unknown dialect {dialect!r}: use {' or '.join(DIALECTS)}")
+    check_dialect(dialect)
     cache_key = compile_cache.key(
         spec.name, spec.body, sorted(bound.items()), dialect, WindowContext.of(window)
     )

@@ -312,10 +312,9 @@ def _write_by_delivery_hour(
         result = engine.run(
             f"COPY (SELECT {', '.join(quote(c) for c in data)}, "
             f"CAST(CASE {FILENAME} {source} END AS INTEGER) AS {LINEAGE_COLUMN} "
-            f"FROM flow_logs{order}) TO {string_literal(str(target))} {_PARQUET}",
-            arrow=True,  # a COPY's row count comes with the statement's result, not as rows
+            f"FROM flow_logs{order}) TO {string_literal(str(target))} {_PARQUET}"
         )
-        written = int(result.table.column(0)[0].as_py())
+        ((written,),) = result.rows_data.values  # a COPY's one row: the rows it wrote
         if written:
             out.files[key] = written
             written_files.append(str(target))

@@ -131,11 +131,8 @@ def _recount(
     fresh.discovery = Discovery(sources=sources)
     engine = DuckDBEngine(fresh, filename=True)
     key_of = {lake.store.reader_path(k): k for k in keys}
-    table: Any = engine.run(f"SELECT {FILENAME}, count(*) AS n FROM flow_logs GROUP BY ALL").table
-    rows = {
-        key_of[p]: int(n)
-        for p, n in zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
-    }
+    counted = engine.run(f"SELECT {FILENAME}, count(*) FROM flow_logs GROUP BY ALL").rows_data
+    rows = {key_of[p]: int(n) for p, n in counted.values}
     malformed = {key_of[p]: n for p, n in engine.malformed.items() if p in key_of}
     return rows, malformed
 

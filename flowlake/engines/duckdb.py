@@ -295,11 +295,17 @@ def fetch_rows(con: Any, sql: str) -> Rows:
     """Run `sql` and fetch its rows as Python values, keeping DuckDB's column types.
 
     DuckDB's Python client needs pytz for zoned timestamps: those columns are fetched as UTC
-    wall-clock time (the session's zone is UTC) and get their zone back here.
+    wall-clock time (the session's zone is UTC) and get their zone back here. Statements other
+    than queries (COPY, whose one row is its count; SET; CREATE) run as they are.
     """
+    import duckdb
+
+    if con.extract_statements(sql)[-1].type != duckdb.StatementType.SELECT:
+        cursor = con.execute(sql)
+        described = cursor.description or []
+        rows = cursor.fetchall() if described else []
+        return Rows([d[0] for d in described], [str(d[1]) for d in described], rows)
     relation = con.sql(sql)
-    if relation is None:  # a statement without rows (SET, CREATE ...)
-        return Rows([], [], [])
     names, types = list(relation.columns), [str(t) for t in relation.types]
     zoned = [i for i, t in enumerate(types) if t == "TIMESTAMP WITH TIME ZONE"]
     if any("WITH TIME ZONE" in t for n, t in enumerate(types) if n not in zoned):
