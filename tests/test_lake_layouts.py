@@ -1,6 +1,7 @@
 """Every format and S3 layout AWS delivers, read from a folder and from S3 (moto's server),
 answers reject-by-port exactly as the generator's known answers say."""
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,70 @@ def test_several_custom_formats_in_one_lake(tmp_path: Path, cli) -> None:  # typ
         row["rejects"]
         == v5.expected.rejects_by_port[(22, 6)] + v2.expected.rejects_by_port[(22, 6)]
     )
+
+
+def _one_file(sample_root: Path, target: Path) -> Path:
+    """Every record of a sample lake in one file named `target` (.log.gz or .log.parquet)."""
+    import duckdb
+
+    if target.name.endswith(".parquet"):
+        files = sorted(str(p) for p in sample_root.rglob("*.parquet"))
+        duckdb.execute(
+            f"COPY (SELECT * FROM read_parquet({files!r}, hive_partitioning=false)) "
+            f"TO '{target}' (FORMAT parquet)"
+        )
+        return target
+    header, lines = None, []
+    for path in sorted(sample_root.rglob("*.log.gz")):
+        first, *rest = gzip.decompress(path.read_bytes()).decode().splitlines()
+        header = header or first
+        lines += rest
+    target.write_bytes(gzip.compress("\n".join([header or "", *lines, ""]).encode()))
+    return target
+
+
+@pytest.mark.parametrize("name", ["capture.log.gz", "capture.log.parquet"])
+def test_a_lake_that_is_one_local_file(tmp_path: Path, cli, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A file downloaded from the bucket is a lake too: read as its name says (gzip text or
+    Parquet), not as plain text."""
+    fmt = {"file_format": "parquet"} if name.endswith("parquet") else {}
+    sample = write_sample_lake(tmp_path / "lake", hours=2, **fmt)
+    one = _one_file(sample.root, tmp_path / name)
+    result = cli("query", "reject-by-port", "--lake", one, "--format", "json")
+    assert result.code == 0, result.err
+    got = parse_json(result.out)
+    assert without(got, "packets", "bytes") == expected_reject_by_port(sample.expected)
+
+
+def _rename_columns(path: Path, renames: dict[str, str]) -> None:
+    import duckdb
+
+    columns = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{path}'").fetchall()]
+    select = ", ".join(f'"{c}" AS "{renames.get(c, c)}"' for c in columns)
+    duckdb.execute(f"COPY (SELECT {select} FROM '{path}') TO '{path}.tmp' (FORMAT parquet)")
+    Path(f"{path}.tmp").replace(path)
+
+
+def test_parquet_columns_named_as_aws_fields(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Parquet written with AWS's field names (`account-id`, `log-status`) reads like AWS's
+    own Parquet (`account_id`); one field named both ways is a one-line error."""
+    sample = write_sample_lake(tmp_path / "lake", hours=2, file_format="parquet")
+    files = sorted(sample.root.rglob("*.parquet"))
+    aws_names = {
+        "account_id": "account-id",
+        "interface_id": "interface-id",
+        "log_status": "log-status",
+    }
+    for path in files:
+        _rename_columns(path, aws_names)
+    result = cli("query", "reject-by-port", "--lake", sample.root, "--format", "json")
+    assert result.code == 0, result.err
+    got = parse_json(result.out)
+    assert without(got, "packets", "bytes") == expected_reject_by_port(sample.expected)
+
+    _rename_columns(files[0], {v: k for k, v in aws_names.items()})  # one file the AWS way
+    mixed = cli("query", "reject-by-port", "--lake", sample.root)
+    assert mixed.code == 1, mixed.err
+    (line,) = mixed.err.strip().splitlines()
+    assert line.startswith("flowlake: error: Parquet files name one field two ways"), line
+    assert "'account_id'" in line and "'account-id'" in line, line

@@ -86,8 +86,9 @@ class DuckDBEngine:
             if not paths:
                 continue
             if source.kind == "parquet":
-                source_columns = self._parquet_columns(paths)
-                branches.append(parquet_reader(paths, source_columns, filename=self.filename))
+                names = self._parquet_columns(paths)
+                source_columns = list(names)
+                branches.append(parquet_reader(paths, names, filename=self.filename))
             else:
                 source_columns = list(source.fields)
                 self._text_sources[index] = source
@@ -119,14 +120,25 @@ class DuckDBEngine:
         self.lake.discovery = Discovery(sources=sources)
         self._build_view()
 
-    def _parquet_columns(self, paths: list[str]) -> list[str]:
-
+    def _parquet_columns(self, paths: list[str]) -> dict[str, str]:
+        """Registry column -> the files' column name, for every column of the files."""
+        assert self.con
         try:
             described = self.con.execute(f"DESCRIBE {parquet_reader(paths, None)}").fetchall()
         except Exception as exc:
             raise LakeError(f"cannot read Parquet files: {_first_line(exc)}") from None
-        # a compacted lake's bookkeeping (each row's source file) is no flow-log field
-        return [registry.column_name(row[0]) for row in described if row[0] != LINEAGE_COLUMN]
+        names: dict[str, str] = {}
+        for name, *_ in described:
+            if name == LINEAGE_COLUMN:  # a compacted lake's bookkeeping: no flow-log field
+                continue
+            column = registry.column_name(name)
+            if column in names:
+                raise LakeError(
+                    f"Parquet files name one field two ways ({names[column]!r} and {name!r}): "
+                    "keep such files in separate lakes"
+                )
+            names[column] = name
+        return names
 
     def _create_recovered_table(self, index: int, source: Source) -> None:
         columns = ", ".join(f"{quote(c)} {duckdb_type(c)}" for c in source.fields)

@@ -200,8 +200,10 @@ def _detect_group(
 def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Discovery:
     walker = _Walker(store, window)
     walker.visit("")
-    parquet = [f for f in walker.found if f.key.endswith(".parquet")]
-    text = [f for f in walker.found if not f.key.endswith(".parquet")]
+    # by the path the reader opens: a lake that is one local file has the empty key
+    name = {id(f): store.reader_path(f.key) for f in walker.found}
+    parquet = [f for f in walker.found if name[id(f)].endswith(".parquet")]
+    text = [f for f in walker.found if not name[id(f)].endswith(".parquet")]
 
     # (kind, columns, header, gzip) -> files read by one reader call
     sources: dict[tuple[str, tuple[str, ...], bool, bool], list[ObjectInfo]] = defaultdict(list)
@@ -218,7 +220,7 @@ def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Dis
             continue
         names, header, members = detected
         for f in members:
-            sources[("text", tuple(names), header, f.key.endswith(".gz"))].append(f)
+            sources[("text", tuple(names), header, name[id(f)].endswith(".gz"))].append(f)
     if parquet:
         sources[("parquet", (), False, False)] = parquet
 

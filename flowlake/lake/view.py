@@ -66,10 +66,15 @@ def text_reader(
     )
 
 
-def parquet_reader(paths: list[str], columns: list[str] | None, *, filename: bool = False) -> str:
-    """read_parquet by column name, each known column cast to its registry type."""
+def parquet_reader(
+    paths: list[str], columns: dict[str, str] | None, *, filename: bool = False
+) -> str:
+    """read_parquet by column name: `columns` maps each registry column to the files' name for
+    it (`log_status` <- `log-status`), read cast to its registry type."""
     casts = (
-        ", ".join(f"CAST({quote(c)} AS {duckdb_type(c)}) AS {quote(c)}" for c in columns)
+        ", ".join(
+            f"CAST({quote(name)} AS {duckdb_type(c)}) AS {quote(c)}" for c, name in columns.items()
+        )
         if columns
         else "*"
     )
