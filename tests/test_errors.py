@@ -92,6 +92,24 @@ def test_corrupt_gzip_is_named_and_skipped_unless_strict(tmp_path: Path, cli) ->
     one_line_error(cli("query", "reject-by-port", "--lake", tmp_path, "--strict"), 1, "bad.log.gz")
 
 
+def test_truncated_gzip_is_named_as_truncated(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A download cut short: DuckDB reads up to the cut, and the cut line says why."""
+    whole = gzip.compress(("\n".join([HEADER] + [GOOD] * 2000) + "\n").encode(), mtime=0)
+    (tmp_path / "cut.log.gz").write_bytes(whole[: len(whole) // 2])
+    result = cli("query", "reject-by-port", "--lake", tmp_path, "-f", "json")
+    assert result.code == 0, result.err
+    assert 0 < parse_json(result.out)[0]["rejects"] < 2000
+    assert "cut.log.gz" in result.err and "the file is truncated" in result.err
+    one_line_error(
+        cli("query", "reject-by-port", "--lake", tmp_path, "--strict"), 1, "cut.log.gz",
+        "the file is truncated",
+    )  # fmt: skip
+
+    (tmp_path / "cut.log.gz").write_bytes(whole)  # the whole file: no note
+    result = cli("query", "reject-by-port", "--lake", tmp_path, "-f", "json")
+    assert parse_json(result.out)[0]["rejects"] == 2000 and result.err == ""
+
+
 def test_no_files_in_the_window_is_an_empty_result(cli, lake: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli(
         "query",

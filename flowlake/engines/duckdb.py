@@ -278,7 +278,9 @@ class DuckDBEngine:
                 values = _split_record(text, source)
                 if values is None:
                     if self.lake.strict:
-                        raise LakeError(f"{path}: line {line} is not a valid flow-log record")
+                        raise LakeError(
+                            f"{path}: line {line} is not a valid flow-log record{_truncated(path)}"
+                        )
                     self._malformed.setdefault(path, []).append(int(line))
                 else:
                     good.append((*values, path) if self.filename else values)
@@ -298,9 +300,20 @@ class DuckDBEngine:
         for path, lines in sorted(self._malformed.items()):
             shown = ", ".join(map(str, sorted(lines)[:5])) + (" ..." if len(lines) > 5 else "")
             warnings.append(
-                f"skipped {len(lines)} malformed line(s) in {path} (line {shown}); --strict to fail"
+                f"skipped {len(lines)} malformed line(s) in {path} (line {shown})"
+                f"{_truncated(path)}; --strict to fail"
             )
         return warnings
+
+
+def _truncated(path: str) -> str:
+    """A note for a local gzip file whose stream ends early: DuckDB reads such a file up to the
+    cut without an error, and its last line, cut short, is what is reported as malformed."""
+    from flowlake.lake.store import gzip_ok
+
+    if path.endswith(".gz") and "://" not in path and not gzip_ok(path):
+        return ": the file is truncated (its gzip stream ends early)"
+    return ""
 
 
 def fetch_rows(con: Any, sql: str) -> Rows:
