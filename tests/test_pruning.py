@@ -75,3 +75,26 @@ def test_s3_window_lists_only_the_days_it_needs(tmp_path: Path, cli, s3) -> None
         old = NOW - timedelta(days=days)
         assert f"{old:%Y/%m/%d}" not in touched.replace("%2F", "/"), f"listed or opened day -{days}"
         assert f"old{days}" not in touched
+
+
+def test_delivery_stamp_is_read_from_aws_file_names_only() -> None:
+    from datetime import UTC, datetime
+
+    from flowlake.lake.layout import delivery_stamp
+
+    name = (
+        "AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/"
+        "123456789012_vpcflowlogs_us-east-1_fl-0a1b_20240501T2355Z_ab12.log.gz"
+    )
+    assert delivery_stamp(name) == datetime(2024, 5, 1, 23, 55, tzinfo=UTC)
+    assert delivery_stamp(name.replace("20240501T2355Z", "20241399T2599Z")) is None
+    assert delivery_stamp("capture.log.gz") is None
+
+
+def test_a_file_name_with_an_impossible_stamp_is_read_not_a_crash(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    name = "111122223333_vpcflowlogs_us-east-1_fl-0abc_20241399T2599Z_ab12.log.gz"
+    body = f"{HEADER}\n{record(NOW - timedelta(minutes=5), 22)}\n"
+    (tmp_path / name).write_bytes(gzip.compress(body.encode()))
+    result = cli("query", "reject-by-port", "--lake", tmp_path, "--since", "1h", "-f", "json")
+    assert result.code == 0, result.err
+    assert parse_json(result.out)[0]["rejects"] == 1

@@ -103,11 +103,8 @@ def _unix_hour(year: int, month: int, day: int, hour: int) -> int:
 
 def _stamped_hour(name: str) -> int | None:
     """The hour in the delivery stamp of AWS's file name (Unix hours), if it has one."""
-    match = aws_layout.FILE_NAME.search(name.rsplit("/", 1)[-1])
-    if not match:
-        return None
-    when = datetime.strptime(match["stamp"], "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
-    return int(when.timestamp()) // 3600
+    when = aws_layout.delivery_stamp(name)
+    return None if when is None else int(when.timestamp()) // 3600
 
 
 def _delivery_hour(key: str) -> int | None:
@@ -239,12 +236,22 @@ class _BatchEngine(DuckDBEngine):
     def __init__(self, lake: Lake, sources: list[Source]):
         super().__init__(lake, filename=True)
         self.all_sources = sources
+        # each key's (source, place in it): narrowing to a partition's few files must not
+        # walk the batch's thousands (a month of 5-minute files)
+        self._place = {k: (n, i) for n, s in enumerate(sources) for i, k in enumerate(s.keys)}
 
     def narrow(self, keys: list[str]) -> None:
-        """flow_logs over the files `keys` only (malformed lines and unreadable files met so
-        far stay counted)."""
-        assert self.lake
-        self.set_sources(batch_sources(self.all_sources, set(keys), dict.fromkeys(keys, 0)))
+        """flow_logs over the files `keys` only, in the batch's order (malformed lines and
+        unreadable files met so far stay counted)."""
+        by_source: dict[int, list[str]] = defaultdict(list)
+        for key in sorted(keys, key=self._place.__getitem__):
+            by_source[self._place[key][0]].append(key)
+        self.set_sources(
+            [
+                replace(self.all_sources[n], keys=tuple(mine), bytes=0)
+                for n, mine in by_source.items()
+            ]
+        )
 
 
 @contextmanager

@@ -165,15 +165,18 @@ class LocalDestination:
         return folder
 
     def publish(self, staging: Path, keys: list[str]) -> None:
+        # Every file durable before any is renamed. The fsyncs run side by side: one at a time,
+        # a month of hourly files waited ~2.5 ms each for the disk (~40% of compacting it).
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(_fsync, [staging / key for key in keys]))
         folders: set[Path] = set()
         for key in keys:
-            staged, target = staging / key, self.root / key
-            _fsync(staged)
+            target = self.root / key
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, target)  # same file system: staging is under the destination
+            os.replace(staging / key, target)  # same file system: staging is under the destination
             folders.add(target.parent)
-        for folder in folders:
-            _fsync(folder)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(_fsync, folders))
 
     def delete(self, keys: list[str]) -> None:
         for key in keys:

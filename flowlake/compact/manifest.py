@@ -17,7 +17,7 @@ run that did not finish; the next run deletes them.
 import json
 import re
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,12 +109,17 @@ class Manifest:
         self.batches = [b for b in self.batches if b.id != old_id] + [batch]
 
     def to_json(self) -> bytes:
-        document = {
-            "format": FORMAT,
-            "version": VERSION,
-            "batches": [asdict(b) for b in self.batches],
-        }
-        return (json.dumps(document, indent=1) + "\n").encode()
+        """The manifest as JSON, one batch a line.
+
+        Written at every commit: json's C encoder (no `indent`) and plain dicts keep that to
+        milliseconds for tens of thousands of sources, where indented output through asdict
+        took ~0.7 s a commit.
+        """
+        head = json.dumps({"format": FORMAT, "version": VERSION})[:-1]
+        batches = ",\n".join(
+            json.dumps(_batch_dict(b), separators=(",", ":")) for b in self.batches
+        )
+        return f'{head}, "batches": [\n{batches}\n]}}\n'.encode()
 
     @classmethod
     def from_json(cls, data: bytes, where: str) -> "Manifest":
@@ -127,6 +132,12 @@ class Manifest:
             return cls([Batch.from_json(b) for b in document["batches"]])
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise LakeError(f"{where}: unreadable manifest ({exc})") from None
+
+
+def _batch_dict(batch: Batch) -> dict[str, Any]:
+    data = dict(vars(batch))
+    data["sources"] = [dict(vars(s)) for s in batch.sources]
+    return data
 
 
 def utc_now() -> str:

@@ -82,7 +82,7 @@ class DuckDBEngine:
         columns: list[str] = []
         self._text_sources = {}
         for index, source in enumerate(self.lake.discovery.sources):
-            paths = [self._path(k) for k in source.keys if self._path(k) not in self._excluded]
+            paths = [p for p in map(self._path, source.keys) if p not in self._excluded]
             if not paths:
                 continue
             if source.kind == "parquet":

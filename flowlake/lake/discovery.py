@@ -76,15 +76,8 @@ def _is_flow_log_file(key: str) -> bool:
     return key.endswith(FLOW_LOG_SUFFIXES) or "." not in key.rsplit("/", 1)[-1]
 
 
-def _stamp(key: str) -> datetime | None:
-    match = layout.FILE_NAME.search(key.rsplit("/", 1)[-1])
-    if not match:
-        return None
-    return datetime.strptime(match["stamp"], "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
-
-
 def _in_window_by_name(key: str, window: TimeWindow) -> bool:
-    stamp = _stamp(key)
+    stamp = layout.delivery_stamp(key)
     if stamp is None:
         return True
     if window.since and stamp < window.since - STAMP_MARGIN:

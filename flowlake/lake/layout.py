@@ -9,7 +9,7 @@ File names: <acct>_vpcflowlogs_<region>_<flow-log-id>_<YYYYMMDDTHHmmZ>_<hash>.lo
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 LAYOUTS = ("default", "hive")
 
@@ -17,6 +17,24 @@ FILE_NAME = re.compile(
     r"(?P<account>\d{12})_vpcflowlogs_(?P<region>[a-z0-9-]+)_(?P<flow_log_id>fl-[0-9a-z]+)_"
     r"(?P<stamp>\d{8}T\d{4}Z)_(?P<hash>[0-9a-z]+)\.log(?:\.gz|\.parquet)?$"
 )
+
+
+def delivery_stamp(name: str) -> datetime | None:
+    """The delivery time in AWS's file name (UTC, to the minute), if the name has one.
+
+    Read by slicing, not strptime: compaction reads it for every file of a month (8,640
+    five-minute files), and strptime cost ~45 us a call."""
+    match = FILE_NAME.search(name.rsplit("/", 1)[-1])
+    if not match:
+        return None
+    s = match["stamp"]
+    try:
+        return datetime(
+            int(s[0:4]), int(s[4:6]), int(s[6:8]), int(s[9:11]), int(s[11:13]), tzinfo=UTC
+        )
+    except ValueError:  # 20241399T2599Z: no time at all
+        return None
+
 
 # The date part of a key in either layout, with an optional hour level.
 _DEFAULT_DATE = re.compile(r"/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?:(?P<h>\d{2})/)?[^/]*$")
