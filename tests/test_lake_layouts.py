@@ -132,3 +132,37 @@ def test_parquet_columns_named_as_aws_fields(tmp_path: Path, cli) -> None:  # ty
     (line,) = mixed.err.strip().splitlines()
     assert line.startswith("flowlake: error: Parquet files name one field two ways"), line
     assert "'account_id'" in line and "'account-id'" in line, line
+
+
+def test_files_that_are_no_flow_logs_are_skipped_and_named(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A README, a CSV, flowlake's own Parquet output saved into the folder: each is named
+    in a warning (an error with --strict) and the flow logs are read as if it were not there.
+    A lake with nothing but such a file is an error."""
+    sample = write_sample_lake(tmp_path / "lake", hours=2)
+    saved = tmp_path / "flows.parquet"
+    out = cli("query", "flows", "--lake", sample.root, "-p", "limit=50", "-f", "parquet",
+              "--output", saved)  # fmt: skip
+    assert out.code == 0, out.err
+    (sample.root / "README.txt").write_text("our flow logs, one folder per account\n")
+    (sample.root / "notes").mkdir()
+    (sample.root / "notes" / "LICENSE").write_text("Permission is hereby granted\n")
+    saved.replace(sample.root / "notes" / "flows.parquet")
+
+    result = cli("query", "reject-by-port", "--lake", sample.root, "-f", "json")
+    assert result.code == 0, result.err
+    got = parse_json(result.out)
+    assert without(got, "packets", "bytes") == expected_reject_by_port(sample.expected)
+    warnings = result.err.strip().splitlines()
+    assert len(warnings) == 3, result.err
+    assert any("README.txt" in w for w in warnings) and any("LICENSE" in w for w in warnings)
+    assert any("flows.parquet: not a flow-log Parquet file (has column" in w for w in warnings)
+
+    strict = cli("query", "reject-by-port", "--lake", sample.root, "--strict")
+    assert strict.code == 1 and strict.out == ""
+    assert len(strict.err.strip().splitlines()) == 1, strict.err
+
+    for alone in (sample.root / "README.txt", sample.root / "notes" / "flows.parquet"):
+        only = cli("query", "reject-by-port", "--lake", alone)
+        assert only.code == 1, only.err
+        (line,) = only.err.strip().splitlines()
+        assert line.startswith("flowlake: error: ") and alone.name in line, line

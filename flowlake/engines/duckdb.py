@@ -14,6 +14,7 @@ from flowlake.lake.view import (
     FILENAME,
     LINEAGE_COLUMN,
     duckdb_type,
+    file_list,
     flow_logs_view,
     parquet_reader,
     quote,
@@ -22,6 +23,9 @@ from flowlake.lake.view import (
     rejects_table,
     text_reader,
 )
+
+# Columns of flow_logs that flowlake derives: a file that has them is no flow log.
+_COMPUTED_COLUMNS = {"start_time", "end_time", FILENAME}
 
 _IO_ERROR = re.compile(r"(gzip|GZIP|decompress|zlib|Parquet|parquet|magic bytes)")
 
@@ -42,6 +46,8 @@ class DuckDBEngine:
         self._materialized = False
         self._text_sources: dict[int, Source] = {}
         self._excluded: set[str] = set()
+        self._not_flow_logs: list[str] = []  # why Parquet files were left out of the view
+        self._base_columns_read = False
         self._seen_rejects: set[tuple[str, int]] = set()
         self._malformed: dict[str, list[int]] = {}
         self.warnings: list[str] = []
@@ -75,6 +81,8 @@ class DuckDBEngine:
         if not discovery.sources:
             self.notices.append(f"no flow-log files in {self.lake.store.url} for this time window")
         self._build_view()
+        if self._not_flow_logs and not self._base_columns_read:
+            raise LakeError(self._not_flow_logs[0])  # nothing in the lake is a flow log
 
     def _build_view(self) -> None:
         assert self.lake and self.con
@@ -86,7 +94,10 @@ class DuckDBEngine:
             if not paths:
                 continue
             if source.kind == "parquet":
-                names = self._parquet_columns(paths)
+                names = self._flow_log_parquet(paths)
+                paths = [p for p in paths if p not in self._excluded]
+                if not paths:
+                    continue
                 source_columns = list(names)
                 branches.append(parquet_reader(paths, names, filename=self.filename))
             else:
@@ -96,6 +107,7 @@ class DuckDBEngine:
                 branches.append(text_reader(source, paths, index, filename=self.filename))
                 branches.append(f"SELECT * FROM {recovered_table(index)}")
             columns += [c for c in source_columns if c not in columns]
+        self._base_columns_read = bool(branches)
         if not branches:  # nothing in the window: an empty view with every known column
             known = [f.column for f in registry.fields()]
             empty = ", ".join(f"NULL::{duckdb_type(c)} AS {quote(c)}" for c in known)
@@ -120,25 +132,53 @@ class DuckDBEngine:
         self.lake.discovery = Discovery(sources=sources)
         self._build_view()
 
-    def _parquet_columns(self, paths: list[str]) -> dict[str, str]:
-        """Registry column -> the files' column name, for every column of the files."""
-        assert self.con
+    def _flow_log_parquet(self, paths: list[str]) -> dict[str, str]:
+        """Registry column -> the files' name for it, over those of the Parquet `paths` that
+        are flow logs; the others are left out with a warning (an error with --strict).
+
+        A flow log has `start` or `log-status` and none of the columns flowlake computes: a
+        query's own Parquet output saved into the lake folder must not be read as records
+        (its counts would count as flows, its start_time replace the records' own)."""
+        assert self.con and self.lake
+        schemas: dict[str, list[str]] = {}
         try:
-            described = self.con.execute(f"DESCRIBE {parquet_reader(paths, None)}").fetchall()
+            for file_name, name in self.con.execute(
+                f"SELECT file_name, name FROM parquet_schema({file_list(paths)}) "
+                "WHERE type IS NOT NULL"  # leaf columns: not the schema's root
+            ).fetchall():
+                schemas.setdefault(file_name, []).append(name)
         except Exception as exc:
             raise LakeError(f"cannot read Parquet files: {_first_line(exc)}") from None
         names: dict[str, str] = {}
-        for name, *_ in described:
-            if name == LINEAGE_COLUMN:  # a compacted lake's bookkeeping: no flow-log field
+        for path in paths:
+            columns = [c for c in schemas.get(path, []) if c != LINEAGE_COLUMN]
+            mapped = {registry.column_name(c) for c in columns}
+            computed = sorted(mapped & _COMPUTED_COLUMNS)
+            if computed or not mapped & {"start", "log_status"}:
+                self._not_a_flow_log(path, computed)
                 continue
-            column = registry.column_name(name)
-            if column in names:
-                raise LakeError(
-                    f"Parquet files name one field two ways ({names[column]!r} and {name!r}): "
-                    "keep such files in separate lakes"
-                )
-            names[column] = name
+            for name in columns:
+                column = registry.column_name(name)
+                if names.setdefault(column, name) != name:
+                    raise LakeError(
+                        f"Parquet files name one field two ways ({names[column]!r} and "
+                        f"{name!r}): keep such files in separate lakes"
+                    )
         return names
+
+    def _not_a_flow_log(self, path: str, computed: list[str]) -> None:
+        assert self.lake
+        why = (
+            f"has column {', '.join(computed)}, which flowlake computes"
+            if computed
+            else "has neither a start nor a log-status field"
+        )
+        reason = f"{path}: not a flow-log Parquet file ({why})"
+        if self.lake.strict:
+            raise LakeError(reason)
+        self._not_flow_logs.append(reason)
+        self.warnings.append(f"skipped {reason}")
+        self._excluded.add(path)
 
     def _create_recovered_table(self, index: int, source: Source) -> None:
         columns = ", ".join(f"{quote(c)} {duckdb_type(c)}" for c in source.fields)

@@ -207,8 +207,13 @@ def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Dis
             flow_log = layout.flow_log_id(f.key) or f"file:{f.key}"
             by_flow_log[(layout.partition_root(f.key), flow_log)].append(f)
     skipped: list[str] = []
+    not_flow_logs: list[LakeError] = []
     for group in by_flow_log.values():
-        detected = _detect_group(store, group, default_fields, skipped)
+        try:
+            detected = _detect_group(store, group, default_fields, skipped)
+        except LakeError as exc:  # no file of the group is a flow log (a README, a CSV ...)
+            not_flow_logs.append(exc)
+            continue
         if detected is None:
             continue
         names, header, members = detected
@@ -216,6 +221,10 @@ def discover(store: Store, window: TimeWindow, default_fields: list[str]) -> Dis
             sources[("text", tuple(names), header, name[id(f)].endswith(".gz"))].append(f)
     if parquet:
         sources[("parquet", (), False, False)] = parquet
+    if not_flow_logs:
+        if not sources:  # nothing is: the lake, or its format, is not what the user thinks
+            raise not_flow_logs[0]
+        skipped += [str(exc) for exc in not_flow_logs]
 
     result = Discovery(listings=walker.listings, skipped=skipped)
     for (kind, columns, header, gz), files in sources.items():
