@@ -162,6 +162,7 @@ BENCHMARKS: list[Callable[[Context], list[Measurement]]] = [
     compaction.bench_compaction,  # first: it writes the compacted lake the next one queries
     bench_reject_by_port,
     compaction.bench_window,
+    compaction.bench_month_compaction,  # after bench_window, which writes the 30-day lake
     compaction.bench_top_talkers,
 ]
 ONCE: list[Callable[[Context], list[Measurement]]] = [bench_list_cold_start]

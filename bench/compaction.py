@@ -1,7 +1,7 @@
 """Benchmarks of issue 7: compaction, the compacted lake, time windows, and the Python peer.
 
 - compaction throughput against `zcat > /dev/null` over the same files (the decompression
-  limit: no reader of .log.gz can go faster);
+  limit: no reader of .log.gz can go faster), on the data set and on its 30-day lake;
 - reject-by-port on the compacted lake (a third contestant in bench_reject_by_port);
 - a 1-hour window against a full scan of a 30-day lake (5-minute deliveries, as AWS writes
   them), with the files each opens;
@@ -60,9 +60,39 @@ def label(records: int) -> str:
 
 def bench_compaction(ctx: Any) -> list[Measurement]:
     """flowlake compact into an empty folder, each run, against zcat of the same files."""
-    files = [str(f) for f in ctx.files]
-    dest = compacted_lake(ctx.data)
-    lake = str(ctx.data.resolve())
+    return [
+        _compaction(
+            f"compaction, {label(ctx.dataset.records)} records",
+            ctx, ctx.data, ctx.files, ctx.dataset, compacted_lake(ctx.data), repeat=2,
+        )
+    ]  # fmt: skip
+
+
+def bench_month_compaction(ctx: Any) -> list[Measurement]:
+    """The same over the 30-day lake: the same records in AWS's 5-minute files (12 an hour,
+    8,640 in all), each hour its own partition. Per-file and per-partition costs show here."""
+    data = month_lake(ctx.data)
+    dataset = ensure_month(data, ctx.dataset.records, keep=True, log=_log)
+    return [
+        _compaction(
+            f"compaction, 30-day lake of 5-minute files, {label(dataset.records)} records",
+            ctx, data, generate.list_files(data), dataset,
+            compacted_lake(data), repeat=1,
+        )
+    ]  # fmt: skip
+
+
+def _compaction(
+    name: str,
+    ctx: Any,
+    data: Path,
+    source_files: list[Path],
+    dataset: generate.DataSet,
+    dest: Path,
+    repeat: int,
+) -> Measurement:
+    files = [str(f) for f in source_files]
+    lake = str(data.resolve())
     fresh = 'rm -rf -- "$1" && exec "$2" compact --lake "$3" --to "$1"'
     zcat, ours = measure(
         Command("zcat > /dev/null", ["bash", "-c", 'zcat -- "$@" > /dev/null', "bash", *files]),
@@ -71,7 +101,7 @@ def bench_compaction(ctx: Any) -> list[Measurement]:
             ["bash", "-c", fresh, "bash", str(dest), ctx.flowlake, lake],
             ctx.env,
         ),
-        repeat=2,
+        repeat=repeat,
     )
     verified = subprocess.run(
         [ctx.flowlake, "compact", "--lake", lake, "--to", str(dest), "--verify"],
@@ -79,25 +109,25 @@ def bench_compaction(ctx: Any) -> list[Measurement]:
         text=True,
         env=ctx.env,
     )
-    rows = f"{ctx.dataset.records:,} rows"
+    rows = f"{dataset.records:,} rows"
     valid = verified.returncode == 0 and rows in verified.stdout
     check = "verify: OK, " + rows if valid else "VERIFY FAILED: " + verified.stdout[-300:]
-    parquet = sum(p.stat().st_size for p in dest.rglob("*.parquet"))
+    parquet = list(dest.rglob("*.parquet"))
+    size = sum(p.stat().st_size for p in parquet)
     notes = [
-        f"{ctx.dataset.records / ours.best / 1e6:.2f} M records/s",
-        f"{ctx.dataset.gz_bytes / 2**20:,.0f} MiB .log.gz -> {parquet / 2**20:,.0f} MiB Parquet",
+        f"{dataset.records / ours.best / 1e6:.2f} M records/s",
+        f"{len(files):,} files, {dataset.gz_bytes / 2**20:,.0f} MiB .log.gz -> "
+        f"{len(parquet):,} files, {size / 2**20:,.0f} MiB Parquet",
     ]
-    return [
-        Measurement(
-            f"compaction, {label(ctx.dataset.records)} records",
-            ours,
-            Target(COMPACTION_TARGET, "x"),
-            baseline=zcat,
-            check=check,
-            valid=valid,
-            notes=notes,
-        )
-    ]
+    return Measurement(
+        name,
+        ours,
+        Target(COMPACTION_TARGET, "x"),
+        baseline=zcat,
+        check=check,
+        valid=valid,
+        notes=notes,
+    )
 
 
 # -- a 30-day lake: a 1-hour window against a full scan ----------------------------------------
@@ -273,5 +303,6 @@ def bench_top_talkers(ctx: Any) -> list[Measurement]:
 
 
 def remove_derived(data: Path) -> None:
-    """The compacted copy of a data set (rebuilt by every run)."""
+    """The compacted copies of a data set and of its 30-day lake (rebuilt by every run)."""
     shutil.rmtree(compacted_lake(data), ignore_errors=True)
+    shutil.rmtree(compacted_lake(month_lake(data)), ignore_errors=True)
