@@ -549,3 +549,48 @@ def test_library_reports_what_it_did(raw: sl.SampleLake, tmp_path: Path) -> None
     assert done.rows == raw.records and done.sources == len(raw.files) and not done.garbage
     again = compact(Lake(str(raw.root)), str(tmp_path / "c"))
     assert not again.batches and again.up_to_date == len(raw.files)
+
+
+def test_a_bad_value_in_a_field_no_query_reads(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A line with the right number of fields but a word in a number field (srcport): DuckDB
+    parses only the columns a statement reads, so such a line is malformed to compaction (it
+    reads every field) and must be to --verify's recount and to --strict queries too."""
+    src = sl.write_sample_lake(tmp_path / "raw", now=NOW, hours=1)
+    bad = src.files[2]
+    header, first, *rest = gzip.decompress(bad.read_bytes()).decode().splitlines()
+    fields = first.split()
+    fields[header.split().index("srcport")] = "notaport"
+    bad.write_bytes(gzip.compress("\n".join([header, first, " ".join(fields), *rest, ""]).encode()))
+    dest = tmp_path / "compacted"
+
+    assert cli("compact", "--lake", src.root, "--to", dest).code == 0
+    entries = {s["path"]: s for s in manifest(dest)["batches"][0]["sources"]}
+    assert entries[bad.relative_to(src.root).as_posix()]["lines_skipped"] == 1
+    checked = cli("compact", "--lake", src.root, "--to", dest, "--verify")
+    assert checked.code == 0, checked.out + checked.err
+
+    strict = cli("query", "reject-by-port", "--lake", src.root, "--strict")  # reads no srcport
+    assert strict.code == 1 and "line 3 is not a valid flow-log record" in strict.err, strict.err
+
+
+def test_a_destination_holds_one_lake(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Two lakes whose files have the same keys: the second into the first's destination would
+    look like changed files and replace the first's rows. It is refused; the same lake named
+    by another path (relative, from elsewhere) is still the same lake."""
+    one = sl.write_sample_lake(tmp_path / "one", now=NOW, hours=1, seed=1)
+    two = sl.write_sample_lake(tmp_path / "two", now=NOW, hours=1, seed=2)
+    dest = tmp_path / "compacted"
+    assert cli("compact", "--lake", one.root, "--to", dest).code == 0
+    before = rows(str(dest))
+
+    refused = cli("compact", "--lake", two.root, "--to", dest)
+    assert refused.code == 2, refused.err
+    (line,) = refused.err.strip().splitlines()
+    assert "holds the compacted copy of" in line and str(one.root) in line, line
+    assert rows(str(dest)) == before == one.records
+    assert cli("compact", "--lake", two.root, "--to", dest, "--verify").code == 2
+
+    monkeypatch.chdir(tmp_path)
+    again = cli("compact", "--lake", "one", "--to", "compacted")
+    assert again.code == 0, again.err
+    assert "up to date" in again.out

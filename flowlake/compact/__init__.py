@@ -142,6 +142,25 @@ def check_apart(lake: Lake, destination: str) -> None:
         )
 
 
+def lake_identity(location: str) -> str:
+    """The source lake as the manifest records it: an s3:// URL, or a local absolute path."""
+    if "://" in location:
+        return location.rstrip("/")
+    return str(Path(location).expanduser().resolve())
+
+
+def check_same_lake(lake: Lake, manifest: Manifest, destination: str) -> None:
+    """A destination holds the copy of one lake: sources are matched by their keys, so another
+    lake's files with the same keys would look changed and rewrite (drop) the first's rows."""
+    mine = lake_identity(lake.location)
+    for batch in manifest.batches:
+        if batch.lake and lake_identity(batch.lake) != mine:
+            raise UsageError(
+                f"--to {destination} holds the compacted copy of {batch.lake}, not of "
+                f"{lake.location}: compact each lake to its own destination"
+            )
+
+
 def collect_garbage(destination: Destination, manifest: Manifest) -> list[str]:
     """Delete the files of batches marked pending and not committed: a run was killed after
     putting them in place and before its commit (or after replacing them, before deleting)."""
@@ -261,6 +280,7 @@ def compact(
     report = CompactReport(lake.store.url, destination.url)
     with destination.lock():
         manifest = destination.read_manifest()
+        check_same_lake(lake, manifest, to)
         report.garbage = collect_garbage(destination, manifest)
         if report.garbage:
             say(f"removed {len(report.garbage)} uncommitted file(s) left by an interrupted run")
@@ -298,7 +318,7 @@ def compact(
             batch = Batch(
                 id=batch_id,
                 committed_at=utc_now(),
-                lake=lake.store.url,
+                lake=lake_identity(lake.location),
                 sources=_source_entries(lake, planned.keys, objects, out),
                 files=sorted(out.files),
                 rows_written=out.rows_written,

@@ -104,7 +104,12 @@ class DuckDBEngine:
                 source_columns = list(source.fields)
                 self._text_sources[index] = source
                 self._create_recovered_table(index, source)
-                branches.append(text_reader(source, paths, index, filename=self.filename))
+                reader = text_reader(source, paths, index, filename=self.filename)
+                if self.lake.strict:
+                    # every column parsed by every query: DuckDB's CSV reader skips the columns a
+                    # query does not read, and a bad value in one of them would go unseen
+                    reader = f"SELECT * FROM ({reader}) WHERE hash(COLUMNS(*)) IS NOT NULL"
+                branches.append(reader)
                 branches.append(f"SELECT * FROM {recovered_table(index)}")
             columns += [c for c in source_columns if c not in columns]
         self._base_columns_read = bool(branches)
