@@ -8,13 +8,15 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from flowlake.engines.base import Result, Rows
-from flowlake.errors import UsageError
+from flowlake.errors import FlowlakeError, UsageError
 
 FORMATS = ("table", "csv", "json", "jsonl", "markdown", "parquet")
 
@@ -89,6 +91,20 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+@contextmanager
+def writing_to(path: Path | None) -> Iterator[None]:
+    """A file that cannot be written (a folder, no permission, no such place) is the user's to
+    fix: one line naming it, not an internal error. None is stdout, left as it is."""
+    try:
+        yield
+    except OSError as exc:
+        if path is None:
+            raise
+        # mkdir of a parent that is a file says "File exists"; say what is wrong instead
+        reason = "Not a directory" if isinstance(exc, FileExistsError) else exc.strerror or exc
+        raise FlowlakeError(f"cannot write {path}: {reason}") from None
+
+
 def to_parquet_bytes(table: Any) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -123,7 +139,8 @@ def render(result: Result, fmt: str, output: Path | None = None, title: str | No
     if fmt == "parquet":
         if output is None:
             raise UsageError("--format parquet needs --output FILE")
-        write_atomically(output, to_parquet_bytes(result.table))
+        with writing_to(output):
+            write_atomically(output, to_parquet_bytes(result.table))
         return
     rows = result.rows_data
     if fmt == "table" and output is None:
@@ -134,4 +151,5 @@ def render(result: Result, fmt: str, output: Path | None = None, title: str | No
     if output is None:
         print(text, end="")
     else:
-        write_atomically(output, text.encode())
+        with writing_to(output):
+            write_atomically(output, text.encode())

@@ -18,6 +18,9 @@ PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17, "gre": 47, "esp": 50, "ah": 51, "ic
 PROTOCOL_NAMES = {number: name for name, number in PROTOCOLS.items()}
 _PREFIX = re.compile(r"^(\d{1,3}\.){1,3}$|^[0-9a-f]{1,4}(:[0-9a-f]{0,4}){0,6}:$", re.IGNORECASE)
 _SAFE_STRING = re.compile(r"^[\w .:/@=+,#%*-]{0,200}$")
+# Whole-number parameters (limits, thresholds, bytes): 10^15 bytes is a petabyte, past any real
+# value, and well inside both engines' BIGINT.
+INT_MAX = 10**15
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,12 @@ class Network:
         return f"{self.last:032x}"
 
 
-def _int(raw: str, name: str, low: int | None = None, high: int | None = None) -> int:
+def _int(raw: str, name: str, low: int, high: int) -> int:
     try:
         value = int(str(raw).strip())
     except ValueError:
         raise UsageError(f"parameter {name}: {raw!r} is not a whole number") from None
-    if (low is not None and value < low) or (high is not None and value > high):
+    if not low <= value <= high:
         raise UsageError(f"parameter {name}: {value} is outside {low}..{high}")
     return value
 
@@ -71,7 +74,7 @@ def convert(kind: str, raw: Any, name: str, choices: list[str] | None = None) ->
     """Validate `raw` as a parameter of type `kind` and give its SQL literal."""
     text = str(raw).strip()
     if kind == "int":
-        value = _int(text, name, 0)
+        value = _int(text, name, 0, INT_MAX)
         return SqlValue(value, str(value))
     if kind == "port":
         value = _int(text, name, 0, 65535)
@@ -79,7 +82,13 @@ def convert(kind: str, raw: Any, name: str, choices: list[str] | None = None) ->
     if kind == "protocol":
         number = PROTOCOLS.get(text.lower())
         if number is None:
-            number = _int(text, name, 0, 255)
+            try:
+                number = _int(text, name, 0, 255)
+            except UsageError:
+                names = ", ".join(PROTOCOLS)
+                raise UsageError(
+                    f"parameter {name}: {raw!r} is not a protocol: use {names} or a number 0..255"
+                ) from None
         return SqlValue(number, str(number))
     if kind == "ip":
         try:

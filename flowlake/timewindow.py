@@ -8,6 +8,10 @@ from flowlake.errors import UsageError
 
 _DURATION = re.compile(r"^(\d+)\s*(s|m|h|d|w)$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Bounds that keep date arithmetic (pruning margins, `now - 7d`) far from datetime's limits.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # flow logs count time in Unix seconds
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_DURATION_DAYS = 36500  # a hundred years
 
 
 def parse_duration(text: str) -> timedelta:
@@ -15,7 +19,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip().lower())
     if not match or int(match[1]) == 0:
         raise UsageError(f"invalid duration {text!r}: use a number and a unit, e.g. 5m, 24h, 7d")
-    return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+    seconds = int(match[1]) * _UNIT_SECONDS[match[2]]
+    if seconds > MAX_DURATION_DAYS * 86400:
+        raise UsageError(f"invalid duration {text!r}: at most {MAX_DURATION_DAYS}d")
+    return timedelta(seconds=seconds)
 
 
 def parse_instant(text: str, now: datetime | None = None) -> datetime:
@@ -23,7 +30,7 @@ def parse_instant(text: str, now: datetime | None = None) -> datetime:
     now = now or datetime.now(UTC)
     text = text.strip()
     if _DURATION.match(text.lower()):
-        return now - parse_duration(text)
+        return _in_range(now - parse_duration(text), text)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -32,7 +39,21 @@ def parse_instant(text: str, now: datetime | None = None) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return _in_range(parsed, text).astimezone(UTC)
+
+
+def _in_range(instant: datetime, text: str) -> datetime:
+    if not EARLIEST <= instant < LATEST:
+        raise UsageError(f"time {text!r} is outside {EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d}")
+    return instant
+
+
+def _option(option: str, text: str, now: datetime) -> datetime:
+    """`text` as an instant; an error names the option it came from."""
+    try:
+        return parse_instant(text, now)
+    except UsageError as exc:
+        raise UsageError(f"{option}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -48,8 +69,8 @@ class TimeWindow:
     ) -> "TimeWindow":
         now = now or datetime.now(UTC)
         window = cls(
-            parse_instant(since, now) if since else None,
-            parse_instant(until, now) if until else None,
+            _option("--since", since, now) if since else None,
+            _option("--until", until, now) if until else None,
         )
         if window.since and window.until and window.since >= window.until:
             raise UsageError(f"--since ({window.since:%Y-%m-%dT%H:%M:%SZ}) is not before --until")

@@ -28,9 +28,15 @@ def parse_params(pairs: list[str] | None) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
+        name, value = name.strip(), value.strip()
+        if not sep or not name:
             raise UsageError(f"parameter {pair!r} is not NAME=VALUE")
-        params[name.strip()] = value.strip()
+        # `-p src=$IP` with IP unset must not drop the filter; no parameter takes a list
+        if not value:
+            raise UsageError(f"parameter {name} needs a value: -p {name}=VALUE")
+        if name in params:
+            raise UsageError(f"parameter {name} is given twice: give it once")
+        params[name] = value
     return params
 
 
@@ -192,7 +198,9 @@ def query(
     chart: Annotated[
         bool,
         typer.Option(
-            "--chart", help="Draw the query's chart in the terminal, or to --output FILE.png|.html."
+            "--chart",
+            help="Draw the query's chart instead of the table: in the terminal, or to "
+            "--output FILE.png|.html.",
         ),
     ] = False,
 ) -> None:
@@ -207,6 +215,11 @@ def query(
     from flowlake.cli.progress import scanning
 
     get(name)  # an unknown query is reported before anything else
+    if chart and fmt != "table":
+        raise UsageError(
+            f"--chart draws a chart, not --format {fmt}: leave one out "
+            "(the chart's file type comes from --output: .png or .html)"
+        )
     chosen = None
     if engine == "duckdb":
         the_lake = build_lake(lake, since, until, fields, strict, profile, region, endpoint_url)
@@ -223,7 +236,8 @@ def query(
     if chart:
         from flowlake.charts import draw_chart
 
-        draw_chart(run.result.table, spec.chart, spec.title, output, query=spec.name)
+        with out.writing_to(output):
+            draw_chart(run.result.table, spec.chart, spec.title, output, query=spec.name)
     else:
         out.render(run.result, fmt, output, title=spec.title)
     report(run.result.warnings, run.result.notices)
@@ -250,8 +264,9 @@ def demo(
     from flowlake.sample_lake import write_sample_lake
 
     root = folder or Path(tempfile.mkdtemp(prefix="flowlake-demo-"))
-    sample = write_sample_lake(root)
-    write_sample_network(sample.root, sample.expected)  # its network config and CloudTrail
+    with out.writing_to(root):
+        sample = write_sample_lake(root)
+        write_sample_network(sample.root, sample.expected)  # its network config and CloudTrail
     print(
         f"Sample lake: {sample.root} ({len(sample.files)} files, {sample.records} records, "
         f"{sample.start:%Y-%m-%d %H:%M} to {sample.end:%H:%M} UTC, with network config)",

@@ -35,11 +35,21 @@ Format = Annotated[
 Output = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the result to FILE instead of stdout.")
 ]
+
+
+def _format_given(value: str | None) -> str | None:
+    """`--fields "$FORMAT"` with FORMAT unset must not fall back to the default format."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("needs the flow log's format, e.g. 'version account-id ...'")
+    return value
+
+
 Fields = Annotated[
     str | None,
     typer.Option(
         help="Format of files without a header line, e.g. 'version account-id ...' "
-        "(default: AWS's v2 default format)."
+        "(default: AWS's v2 default format).",
+        callback=_format_given,
     ),
 ]
 Strict = Annotated[
