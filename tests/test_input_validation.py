@@ -114,3 +114,12 @@ def test_chart_with_another_format_is_refused(cli, lake: Path) -> None:  # type:
         "--chart",
         "--format json",
     )
+
+
+def test_files_that_do_not_match_given_fields_say_so(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    record = "2 123456789012 eni-1 1.2.3.4 10.0.0.1 1 22 6 1 40 1714550000 1714550060 REJECT OK"
+    (tmp_path / "a.log").write_text(record + "\n")
+    result = cli("query", "reject-by-port", "--lake", tmp_path, "--fields", "version bogus")
+    assert result.code == 1
+    (line,) = result.err.strip().splitlines()
+    assert "do not match the format given" in line and "pass the flow log" not in line, line

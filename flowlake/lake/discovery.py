@@ -153,10 +153,15 @@ def detect_format(first_line: str, default_fields: list[str], name: str) -> tupl
     if len(tokens) == len(default_fields) + 1 and _ISO_STAMP.match(tokens[0]):
         # a CloudWatch Logs export: each line starts with the event's timestamp
         return ["export_timestamp", *default_fields], False
+    given = list(default_fields) != [registry.column_name(f) for f in registry.DEFAULT_FORMAT]
+    hint = (
+        "the files do not match the format given (--fields, FLOWLAKE_FIELDS or flowlake.toml)"
+        if given
+        else "pass the flow log's format with --fields"
+    )
     raise LakeError(
         f"{name}: lines have {len(tokens)} fields and no header, but the format has "
-        f"{len(default_fields)} ({' '.join(default_fields[:4])} ...): pass the flow log's "
-        "format with --fields"
+        f"{len(default_fields)} ({' '.join(default_fields[:4])} ...): {hint}"
     )
 
 
