@@ -30,6 +30,7 @@ from flowlake.engines.duckdb import DuckDBEngine
 from flowlake.lake import Lake
 from flowlake.lake.layout import FILE_NAME, account_region
 from flowlake.lake.store import LocalStore
+from flowlake.registry import DEFAULT_FORMAT
 from flowlake.timewindow import TimeWindow
 
 from .conftest import upload_folder
@@ -594,3 +595,39 @@ def test_a_destination_holds_one_lake(tmp_path: Path, cli, monkeypatch: pytest.M
     again = cli("compact", "--lake", "one", "--to", "compacted")
     assert again.code == 0, again.err
     assert "up to date" in again.out
+
+
+def test_a_window_reads_the_same_late_deliveries_raw_and_compacted(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Flows of 09:50 delivered at 09:55, 11:05 (late) and 12:05 (later than the margin): a
+    09:00-10:00 window reads the same files on the raw lake and on its compacted copy, which
+    files each one under its delivery hour."""
+    header = " ".join(DEFAULT_FORMAT)
+    folder = tmp_path / "raw/AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01"
+    folder.mkdir(parents=True)
+    for stamp, start in (("0955", 1714557000), ("1105", 1714557060), ("1205", 1714557120)):
+        name = f"123456789012_vpcflowlogs_us-east-1_fl-0abc_20240501T{stamp}Z_a{stamp}.log.gz"
+        record = (
+            f"2 123456789012 eni-1 10.0.0.1 10.0.1.1 1 22 6 1 40 {start} {start + 60} REJECT OK"
+        )
+        (folder / name).write_bytes(gzip.compress(f"{header}\n{record}\n".encode()))
+    assert cli("compact", "--lake", tmp_path / "raw", "--to", tmp_path / "c").code == 0
+    window = ("--since", "2024-05-01T09:00Z", "--until", "2024-05-01T10:00Z")
+    raw = answer(cli, tmp_path / "raw", *window)
+    compacted = answer(cli, tmp_path / "c", *window)
+    assert raw == compacted and raw[0]["rejects"] == 2
+
+
+def test_verify_says_when_a_changed_file_cannot_be_rewritten(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    src = sl.write_sample_lake(tmp_path / "raw", now=NOW, hours=1)
+    dest = tmp_path / "compacted"
+    assert cli("compact", "--lake", src.root, "--to", dest).code == 0
+    changed, deleted = src.files[1], src.files[2]  # one batch holds both
+    changed.write_bytes(changed.read_bytes())  # same bytes, new mtime: changed to compaction
+    os.utime(changed, ns=(1, 1))
+    result = cli("compact", "--lake", src.root, "--to", dest, "--verify")
+    assert "changed since it was compacted (the next run rewrites it)" in result.err
+    deleted.unlink()
+    result = cli("compact", "--lake", src.root, "--to", dest, "--verify")
+    gone = deleted.relative_to(src.root).as_posix()
+    assert f"its batch cannot be rewritten while {gone} is gone" in result.err, result.err
+    assert "next run rewrites it" not in result.err

@@ -99,6 +99,9 @@ class LocalDestination:
     def __init__(self, root: Path):
         if root.exists() and not root.is_dir():
             raise LakeError(f"--to {root} is a file, not a folder")
+        above = next((p for p in root.parents if p.exists()), None)
+        if above is not None and not above.is_dir():
+            raise LakeError(f"--to {root}: {above} is a file, not a folder")
         self.root = root
         self.url = str(root)
 

@@ -77,12 +77,18 @@ def _is_flow_log_file(key: str) -> bool:
 
 
 def _in_window_by_name(key: str, window: TimeWindow) -> bool:
+    """Whether a file may hold records of the window, by the delivery hour in its name: the
+    same rule as for an hour's folder (a compacted lake files each AWS file under its delivery
+    hour), so a window reads the same records from a raw lake and from its compacted copy."""
     stamp = layout.delivery_stamp(key)
-    if stamp is None:
-        return True
-    if window.since and stamp < window.since - STAMP_MARGIN:
+    return stamp is None or _hour_in_window(stamp.replace(minute=0), window)
+
+
+def _hour_in_window(start: datetime, window: TimeWindow) -> bool:
+    """Whether files delivered in the hour from `start` may hold records of the window."""
+    if window.since and start + timedelta(hours=1) <= window.since - STAMP_MARGIN:
         return False
-    return not (window.until and stamp > window.until + DELIVERY_MARGIN)
+    return not (window.until and start > window.until + DELIVERY_MARGIN)
 
 
 class _Walker:
@@ -128,14 +134,11 @@ class _Walker:
             self._keep(files)
             for hour_dir in dirs:
                 match = _HOUR_DIR.match(_leaf(hour_dir))
-                if match and self._hour_in_window(day, int(match[2])):
+                if not match:
+                    continue
+                start = datetime(day.year, day.month, day.day, int(match[2]), tzinfo=UTC)
+                if _hour_in_window(start, self.window):
                     self._keep(self._list(hour_dir)[1])
-
-    def _hour_in_window(self, day: object, hour: int) -> bool:
-        start = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)  # type: ignore[attr-defined]
-        if self.window.since and start + timedelta(hours=1) <= self.window.since - STAMP_MARGIN:
-            return False
-        return not (self.window.until and start > self.window.until + DELIVERY_MARGIN)
 
 
 def detect_format(first_line: str, default_fields: list[str], name: str) -> tuple[list[str], bool]:
