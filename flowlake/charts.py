@@ -36,6 +36,8 @@ PIPE_SIZE = (100, 24)
 PLAIN_BAR_MARKERS = ("full", "▒", "░", "▓")
 PLAIN_LINE_MARKERS = ("hd", "dot", "x", "+")
 """Without colours, series are told apart by their marker."""
+PORT_PROTOCOLS = (6, 17)
+"""TCP and UDP: the protocols whose flow records carry ports (any other's port is 0)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,9 @@ def chart_data(table: Any, chart: Mapping[str, Any]) -> ChartData:
         x_axis, x = "time", [_utc(v) for v in x_values]
     elif kind == "line" and is_numeric(x_type):
         x_axis, x = "number", [_number(v) for v in x_values]
+    elif x_name.endswith("port") and _has_protocol_numbers(table):  # 53/tcp, 53/udp: two bars
+        ports, protocols = table.column(x_name).to_pylist(), table.column("protocol").to_pylist()
+        x_axis, x = "text", _port_labels(ports, protocols)
     else:  # bar labels: ports, addresses, interfaces
         keys = [table.column(n).to_pylist() for n in present]
         x_axis, x = "text", [" → ".join(_label(v) for v in row) for row in zip(*keys, strict=True)]
@@ -252,9 +257,7 @@ def _value_axis(
     figure: Any, axis: str, data: ChartData, lowest: float, top: float, count: int
 ) -> None:
     """Limits, and about `count` round ticks labelled 250k or 1.5G rather than 2.5e5."""
-    values = [v for values in data.series.values() for v in values if v is not None]
-    whole = all(v.is_integer() for v in values)  # counts: no tick at 2.5
-    step = _round_step((top - lowest) / max(count, 2), whole)
+    step = _round_step((top - lowest) / max(count, 2), _whole(data))
     first = math.ceil(lowest / step)
     ticks = [i * step for i in range(first, math.floor(top / step) + 1)]
     figure.ruler(axis).lim(lowest, top)
@@ -388,6 +391,13 @@ def _matplotlib_figure(data: ChartData, title: str) -> Any:
     return figure
 
 
+def _whole_ticks() -> Any:
+    """matplotlib's default ticks (AutoLocator's steps), whole numbers only."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True)
+
+
 def _matplotlib_bars(axes: Any, data: ChartData) -> None:
     from matplotlib.ticker import EngFormatter
 
@@ -405,6 +415,8 @@ def _matplotlib_bars(axes: Any, data: ChartData) -> None:
     axes.set_ylabel(data.x_name)
     axes.set_xlabel(", ".join(data.series))
     axes.xaxis.set_major_formatter(EngFormatter(sep=""))
+    if _whole(data):  # counts: no tick at 0.2, which EngFormatter writes 200m
+        axes.xaxis.set_major_locator(_whole_ticks())
     axes.grid(axis="x", alpha=0.3)
     axes.set_axisbelow(True)
     if groups > 1:
@@ -438,6 +450,8 @@ def _matplotlib_lines(axes: Any, data: ChartData) -> None:
         axes.set_ylabel(next(iter(data.series)))
     axes.set_ylim(bottom=lowest)  # from zero: a drop to nothing shows as one
     axes.yaxis.set_major_formatter(EngFormatter(sep=""))
+    if _whole(data):  # counts: no tick at 0.2, which EngFormatter writes 200m
+        axes.yaxis.set_major_locator(_whole_ticks())
     axes.grid(alpha=0.3)
     if len(data.series) > 1:
         axes.legend()
@@ -471,6 +485,37 @@ def _number(value: Any) -> float | None:
 
 def _label(value: Any) -> str:
     return "-" if value is None else str(plain(value))
+
+
+def _port_labels(ports: list[Any], protocols: list[Any]) -> list[str]:
+    """A bar per port and protocol: 53/tcp and 53/udp, and icmp rather than its port 0. Ports
+    of one protocol only (the usual top-N of TCP ports) keep their plain number."""
+    from flowlake.params import PROTOCOL_NAMES
+
+    mixed = len({p for p in protocols if p in PORT_PROTOCOLS}) > 1
+    labels = []
+    for port, protocol in zip(ports, protocols, strict=True):
+        name = PROTOCOL_NAMES.get(protocol, f"protocol {protocol}")
+        if protocol is None:
+            labels.append(_label(port))
+        elif protocol not in PORT_PROTOCOLS:
+            labels.append(name)
+        else:
+            labels.append(f"{_label(port)}/{name}" if mixed else _label(port))
+    return labels
+
+
+def _has_protocol_numbers(table: Any) -> bool:
+    import pyarrow as pa
+
+    names = table.column_names
+    return "protocol" in names and pa.types.is_integer(table.schema.field("protocol").type)
+
+
+def _whole(data: ChartData) -> bool:
+    """Every value is a whole number (counts, bytes): ticks must be whole too."""
+    values = [v for values in data.series.values() for v in values if v is not None]
+    return all(v.is_integer() for v in values)
 
 
 def _format_number(value: float) -> str:

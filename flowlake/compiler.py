@@ -35,12 +35,14 @@ class WindowContext:
         day_format = getattr(window, "day_format", DAY_FORMAT)
         if window.is_open:
             return cls(day_format=day_format)
+        # records are filed by delivery, up to a margin after their flows start: the last
+        # day is bounded by either end of the window (an open end by now), the first by since
         last = (window.until or datetime.now(UTC)) + DELIVERY_MARGIN
         return cls(
             since=timestamp_literal(window.since) if window.since else None,
             until=timestamp_literal(window.until) if window.until else None,
             first_day=f"{window.since:{day_format}}" if window.since else None,
-            last_day=f"{last:{day_format}}" if window.since else None,
+            last_day=f"{last:{day_format}}",
             day_format=day_format,
         )
 
@@ -89,13 +91,20 @@ def check_dialect(dialect: str) -> None:
         raise UsageError(f"unknown dialect {dialect!r}: use {' or '.join(DIALECTS)}")
 
 
-def transpile(source_sql: str, dialect: str, name: str = "query") -> str:
+def transpile(source_sql: str, dialect: str, name: str = "query", view: bool = False) -> str:
+    """`source_sql` (Athena SQL) written for `dialect`; as a view's body (`view`), without its
+    outermost LIMIT: that is a query's default row count, and a BI tool filtering the view must
+    see every row. (A LIMIT inside is part of the query's meaning and stays; so does the ORDER BY,
+    which Trino ignores in a view and DuckDB keeps for a plain SELECT * of it.)"""
     import sqlglot
     from sqlglot.errors import SqlglotError
 
     check_dialect(dialect)
     try:
-        return sqlglot.transpile(source_sql, read=SOURCE_DIALECT, write=dialect, pretty=True)[0]
+        tree = sqlglot.parse_one(source_sql, read=SOURCE_DIALECT)
+        if view:
+            tree.set("limit", None)
+        return tree.sql(dialect=dialect, pretty=True)
     except SqlglotError as exc:
         raise FlowlakeError(f"{name}: SQL does not parse: {str(exc).splitlines()[0]}") from None
 
@@ -105,18 +114,21 @@ def compile_query(
     params: dict[str, Any] | None = None,
     dialect: str = "duckdb",
     window: TimeWindow | None = None,
+    *,
+    view: bool = False,
 ) -> CompiledQuery:
+    """`name` with `params` in `dialect`; with `view`, as a view's body (see `transpile`)."""
     spec = get(name)
     bound = spec.bind(params or {})  # bad parameters fail here, cached or not
     window = window or TimeWindow()
     check_dialect(dialect)
     cache_key = compile_cache.key(
-        spec.name, spec.body, sorted(bound.items()), dialect, WindowContext.of(window)
+        spec.name, spec.body, sorted(bound.items()), dialect, WindowContext.of(window), view
     )
     cached = compile_cache.load(cache_key)
     if cached is not None:
         return CompiledQuery(spec, dialect, cached["sql"], cached.get("source", ""))
     source = render(spec, bound, dialect, window)
-    sql = transpile(source, dialect, spec.name)
+    sql = transpile(source, dialect, spec.name, view)
     compile_cache.store(cache_key, {"sql": sql, "source": source})
     return CompiledQuery(spec, dialect, sql, source)

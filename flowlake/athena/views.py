@@ -1,10 +1,12 @@
 """Every catalogue query as a view, for BI tools (QuickSight, Superset, Grafana, Metabase) that
 read a table and filter it themselves: `CREATE OR REPLACE VIEW reject_by_port AS ...`.
 
-Views take each query's default parameters (a query that requires one has no view) and no time
-window: a BI tool adds its own filter.
-On Athena a filter on `start_time` alone reads every partition; filter on `day` as well
-(`"day" >= '2024/05/01'` in the default layout) to read only those days.
+Views take each query's default parameters (a query that requires one has no view), no time
+window and no row limit: a BI tool adds its own filter, and it must see every row.
+On Athena no view has the `day` partition column (and an aggregate view no time column at all),
+so a filter on a view reads every partition: for months of history, filter `flow_logs` on `day`
+as well as `start_time` (`"day" >= '2024/05/01'` in the default layout), or run the query with
+`--engine athena --since`.
 """
 
 from dataclasses import dataclass
@@ -42,7 +44,7 @@ def view_statements(dialect: str) -> tuple[tuple[ViewStatement, ...], tuple[str,
         if dialect == "athena" and spec.tables:
             skipped.append(f"{name} (reads {', '.join(spec.tables)}, not tables in Athena)")
             continue
-        compiled = compile_query(name, {}, dialect)
+        compiled = compile_query(name, {}, dialect, view=True)
         view = view_name(name)
         quoted = trino_identifier(view)  # Trino and DuckDB both quote with double quotes
         sql = f"CREATE OR REPLACE VIEW {quoted} AS\n{compiled.sql}"

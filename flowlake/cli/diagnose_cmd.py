@@ -75,7 +75,8 @@ def render(d: "Diagnosis") -> None:
 
     console = Console(highlight=False, soft_wrap=True)
     what = {1: "icmp", 6: "tcp", 17: "udp"}.get(d.protocol, str(d.protocol))
-    target = f"{d.dst}:{d.port}" if d.port is not None else d.dst
+    host = f"[{d.dst}]" if ":" in d.dst else d.dst  # an IPv6 address:port reads as one address
+    target = f"{host}:{d.port}" if d.port is not None else d.dst
     console.print(f"[bold]{escape(d.src)} -> {escape(target)} ({what})[/bold]")
 
     def step(number: int, title: str, lines: list[str]) -> None:

@@ -209,10 +209,12 @@ class _Translator:
         if self.window.until:
             terms.append(exp.LT(this=timestamp.sql, expression=_instant(self.window.until)))
         context = WindowContext.of(self.window)
+        day = exp.column("day", quoted=True)
         if self.dialect == "athena" and context.first_day and context.last_day:
-            day = exp.column("day", quoted=True)
             low, high = _string(context.first_day), _string(context.last_day)
             terms.append(exp.Between(this=day, low=low, high=high))
+        elif self.dialect == "athena" and context.last_day:  # --until alone
+            terms.append(exp.LTE(this=day, expression=_string(context.last_day)))
         return terms
 
     def parse(self, command: ast.Parse, stage: _Stage) -> None:
@@ -725,8 +727,16 @@ def _bucket(timestamp: Any, period: ast.Period, ceiling: bool) -> Any:
 def _cidr_match(address: Any, network: Network, dialect: str) -> Any:
     """The `in_cidr` macro of sql/macros/ip.sql, as a tree."""
     if dialect == "athena":
+        # the family first: IPADDRESS holds IPv4 as IPv4-mapped IPv6 (see the macro)
         ip = exp.TryCast(this=address, to=exp.DataType.build("IPADDRESS", dialect="athena"))
-        return exp.ArrayContains(this=_string(network.cidr), expression=ip)
+        colon = exp.Anonymous(this="strpos", expressions=[address, _string(":")])
+        family = exp.GT if network.version == 6 else exp.EQ
+        return exp.Paren(
+            this=exp.And(
+                this=family(this=colon, expression=_number(0)),
+                expression=exp.ArrayContains(this=_string(network.cidr), expression=ip),
+            )
+        )
     if network.version == 4:
         number = exp.Anonymous(this="flowlake_ipv4_int", expressions=[address])
         low, high = _number(network.first), _number(network.last)

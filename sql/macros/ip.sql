@@ -4,10 +4,13 @@
     compares the address's integer (IPv4) or 32-digit hex (IPv6) form with the network's range,
     computed once in Python: see sql/duckdb/ip_functions.sql. -#}
 
+{#- On Athena the address's family is checked first, as in `cidr_contains` below: IPADDRESS
+    holds IPv4 as IPv4-mapped IPv6, so contains('::/0', ...) would match every IPv4 address,
+    where DuckDB (and a reader of the CIDR) matches none. -#}
 {% macro in_cidr(column, network) -%}
 {%- set n = network.value -%}
 {%- if target == 'athena' -%}
-contains({{ network }}, TRY_CAST({{ column }} AS IPADDRESS))
+(strpos({{ column }}, ':') {{ '>' if n.version == 6 else '=' }} 0 AND contains({{ network }}, TRY_CAST({{ column }} AS IPADDRESS)))
 {%- elif n.version == 4 -%}
 (flowlake_ipv4_int({{ column }}) BETWEEN {{ n.first }} AND {{ n.last }})
 {%- else -%}

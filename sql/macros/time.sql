@@ -8,13 +8,16 @@ from_unixtime(floor(to_unixtime({{ column }}) / {{ seconds }}) * {{ seconds }})
 
 {#- Flows whose start time is in the window. On Athena the same window also limits the
     partitions read (`day`, from partition projection): files are delivered after their
-    flows start, at most a delivery margin later, so the day range is exact for the rows. -#}
+    flows start, at most a delivery margin later, so the day range is exact for the rows.
+    An --until alone still bounds the days from above, or Athena would read every one. -#}
 {% macro time_window(column='start_time') -%}
 {%- set terms = [] -%}
 {%- if window.since %}{% set terms = terms + [column ~ ' >= ' ~ window.since] %}{% endif -%}
 {%- if window.until %}{% set terms = terms + [column ~ ' < ' ~ window.until] %}{% endif -%}
 {%- if target == 'athena' and window.first_day -%}
 {%- set terms = terms + ['"day" BETWEEN \'' ~ window.first_day ~ '\' AND \'' ~ window.last_day ~ '\''] -%}
+{%- elif target == 'athena' and window.last_day -%}
+{%- set terms = terms + ['"day" <= \'' ~ window.last_day ~ '\''] -%}
 {%- endif -%}
 {{ '(' ~ terms | join(' AND ') ~ ')' if terms else 'TRUE' }}
 {%- endmacro %}

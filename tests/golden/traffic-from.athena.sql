@@ -17,7 +17,10 @@ WHERE
     AND start_time < FROM_ISO8601_TIMESTAMP('2024-05-02T00:00:00Z')
     AND "day" BETWEEN '2024/05/01' AND '2024/05/02'
   )
-  AND CONTAINS('10.0.2.15/32', TRY_CAST(srcaddr AS IPADDRESS))
+  AND (
+    STRPOS(srcaddr, ':') = 0
+    AND CONTAINS('10.0.2.15/32', TRY_CAST(srcaddr AS IPADDRESS))
+  )
 GROUP BY
   dstaddr,
   dstport,

@@ -15,7 +15,10 @@ WHERE
     AND start_time < FROM_ISO8601_TIMESTAMP('2024-05-02T00:00:00Z')
     AND "day" BETWEEN '2024/05/01' AND '2024/05/02'
   )
-  AND CONTAINS('10.0.3.10/32', TRY_CAST(dstaddr AS IPADDRESS))
+  AND (
+    STRPOS(dstaddr, ':') = 0
+    AND CONTAINS('10.0.3.10/32', TRY_CAST(dstaddr AS IPADDRESS))
+  )
 GROUP BY
   srcaddr
 ORDER BY
