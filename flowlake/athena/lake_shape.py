@@ -55,7 +55,9 @@ class LakeShape:
     regions: tuple[str, ...]
     first_year: int | None
     file_format: FileFormat | None
-    """None when the lake holds no flow-log file yet."""
+    """None when the lake holds no flow-log file yet (or its format was not read)."""
+    kinds: tuple[str, ...] = ()
+    """text and/or parquet: what the newest files are, by their names (read or not)."""
 
 
 def _leaf(path: str) -> str:
@@ -199,13 +201,15 @@ def inspect_lake(store: Store, *, read_format: bool = True) -> LakeShape:
         raise LakeError(
             f"{location} mixes AWS's default and Hive-compatible layouts: one table per layout"
         )
-    first_years, hourly, formats = [], set(), {}
+    first_years, hourly, formats, kinds = [], set(), {}, set()
     for root in roots:
         first_year, per_hour, newest = _newest(store, root.prefix)
         if first_year is not None:
             first_years.append(first_year)
         if per_hour is not None:
             hourly.add(per_hour)
+        if newest is not None:
+            kinds.add("parquet" if newest.key.endswith(".parquet") else "text")
         if newest is not None and read_format:
             formats[root.prefix] = _file_format(store, newest)
     if len(hourly) > 1:
@@ -220,6 +224,7 @@ def inspect_lake(store: Store, *, read_format: bool = True) -> LakeShape:
         regions=tuple(sorted({r.region for r in roots})),
         first_year=min(first_years) if first_years else None,
         file_format=found,
+        kinds=tuple(sorted(kinds)),
     )
 
 

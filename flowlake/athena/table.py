@@ -125,16 +125,24 @@ def table_for(
     accounts: list[str] | None = None,
     regions: list[str] | None = None,
 ) -> FlowLogTable:
-    """The table over a lake of this shape. `file_format` and `fields` override what the
-    lake's files say (and stand in for them when it has none yet); `accounts` and `regions`
-    add enum values for flow logs that will deliver there later."""
+    """The table over a lake of this shape. `fields` overrides the columns the lake's files
+    say; `file_format` must be what they are (both stand in for them when it has none yet);
+    `accounts` and `regions` add enum values for flow logs that will deliver there later."""
     check_name(database, "database")
     check_name(name, "table")
     check_partition_values(accounts or [], regions or [])
     found = shape.file_format
-    kind = file_format or (found.kind if found else "text")
+    listed = shape.kinds[0] if len(shape.kinds) == 1 else None
+    kind = file_format or (found.kind if found else listed or "text")
     if kind not in FILE_FORMATS:
         raise UsageError(f"unknown format {kind!r}: use text or parquet")
+    if shape.kinds and set(shape.kinds) != {kind}:
+        # a text table over Parquet files (or the reverse) reads nothing but garbage
+        hint = "leave --format out" if listed else "one table per format, --lake narrowed to it"
+        raise UsageError(
+            f"a {kind} table cannot read the flow logs in {shape.location}: they are "
+            f"{' and '.join(shape.kinds)} ({hint})"
+        )
     if fields:
         columns = text_columns(fields)
         if kind == "parquet":  # by name: the delivered Parquet types (the registry's)

@@ -34,6 +34,10 @@ def import_documents(
     The account is `account`, else the owner most resources name; the region is `region`,
     else the one their Availability Zones name, else '' (describe-* output does not say).
     """
+    from flowlake.athena.table import check_partition_values
+
+    # the scope keys the lake's snapshots: only values AWS could write
+    check_partition_values([] if account is None else [account], [] if region is None else [region])
     owners = owner_ids(documents)
     zones = regions(documents)
     if region is None and len(zones) > 1:
@@ -71,12 +75,14 @@ def snapshot_aws(
     now: datetime | None = None,
 ) -> Collected:
     """`flowlake config snapshot`: read each region through boto3, store one snapshot."""
+    from flowlake.athena.table import check_partition_values
     from flowlake.netconfig import ec2
 
     options = s3 or S3Options()
     wanted = region_names or [r for r in [ec2.default_region(options)] if r]
     if not wanted:
         raise UsageError("no region to snapshot: pass --regions us-east-1,... or --region")
+    check_partition_values([], wanted)
     account = ec2.account_id(options)
     scoped: dict[Scope, Tables] = {}
     count = 0

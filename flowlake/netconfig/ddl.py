@@ -2,10 +2,11 @@
 
 For each table, `<table>_snapshots` is an external Parquet table over `config/<table>/` holding
 every snapshot (partitioned by `snapshot`, the folder's `snapshot=<id>`), and `<table>` a view
-over the newest complete snapshot of each scope, named like the DuckDB views so the catalogue
-queries run unchanged. "Complete" comes from `config_snapshots`, the manifests (JSON lines)
-that `config snapshot` and `config import` write last: a snapshot cut short has no manifest
-and is never read. After a snapshot, `MSCK REPAIR TABLE <table>_snapshots` (see
+over the newest complete snapshot of each scope (an account's region-less import only while it
+has no regional one: see storage.py), named like the DuckDB views so the catalogue queries run
+unchanged. "Complete" comes from `config_snapshots`, the manifests (JSON lines) that `config
+snapshot` and `config import` write last: a snapshot cut short has no manifest and is never
+read. After a snapshot, `MSCK REPAIR TABLE <table>_snapshots` (see
 `config_partitions_ddl`) registers its partition. The tables are Hive DDL; the views are Trino.
 """
 
@@ -57,7 +58,11 @@ def _view_ddl(table: str, database: str) -> str:
         f'FROM "{database}"."{table}_snapshots" AS t\n'
         "JOIN (\n"
         '  SELECT account_id, region, max("snapshot") AS "snapshot"\n'
-        f'  FROM "{database}"."{MANIFEST_TABLE}" WHERE "table" = \'{table}\'\n'
+        f'  FROM "{database}"."{MANIFEST_TABLE}" AS m WHERE "table" = \'{table}\'\n'
+        # an account's region-less import is left out once it has the table for a region
+        "  AND (region <> '' OR NOT EXISTS (\n"
+        f'    SELECT 1 FROM "{database}"."{MANIFEST_TABLE}" AS r\n'
+        f"    WHERE r.\"table\" = '{table}' AND r.account_id = m.account_id AND r.region <> ''))\n"
         "  GROUP BY account_id, region\n"
         ") AS newest\n"
         '  ON t."snapshot" = newest."snapshot" AND t.account_id = newest.account_id '

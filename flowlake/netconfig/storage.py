@@ -10,6 +10,12 @@ commit. Readers only use snapshots that have one, so a crash leaves parts nobody
 half snapshot. For each table and scope the newest snapshot holding it wins, so snapshots of
 several accounts (or imports of one document at a time) add up. A write whose rows equal the
 newest ones for every table and scope is skipped: a rerun duplicates nothing.
+
+An import whose documents name no region (describe-security-groups, describe-network-acls) has
+the scope (account, ''). It describes one of the account's regions, so it is read only until
+that account has a table's rows for a named region: the two would hold the same rows twice.
+For the same reason a region-less write of a table the account already has for a named region
+is refused (it would never be read): the import must name the region.
 """
 
 import hashlib
@@ -22,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flowlake.errors import LakeError
+from flowlake.errors import LakeError, UsageError
 from flowlake.lake.store import LocalStore, S3Options, S3Store, Store, open_store
 from flowlake.netconfig.flatten import Tables
 from flowlake.netconfig.schema import arrow_schema, snapshot_tables
@@ -155,13 +161,26 @@ def manifests(store: Store) -> tuple[list[Entry], list[str]]:
     return entries, problems
 
 
+def _regional(entries: list[Entry]) -> dict[tuple[str, str], set[str]]:
+    """(table, account) -> the named regions it has snapshots for."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for entry in entries:
+        if entry.region:
+            found.setdefault((entry.table, entry.account_id), set()).add(entry.region)
+    return found
+
+
 def latest(entries: list[Entry]) -> dict[str, list[Entry]]:
-    """table -> for each scope, the entry of the newest snapshot that holds it."""
+    """table -> for each scope, the entry of the newest snapshot that holds it (an account's
+    region-less scope left out once the account has the table for a named region)."""
     chosen: dict[tuple[str, Scope], Entry] = {}
     for entry in sorted(entries, key=lambda e: e.snapshot):
         chosen[(entry.table, entry.scope)] = entry
+    regional = _regional(list(chosen.values()))
     by_table: dict[str, list[Entry]] = {}
     for (table, _), entry in sorted(chosen.items()):
+        if not entry.region and (table, entry.account_id) in regional:
+            continue  # the same rows as a regional scope's, or older ones
         by_table.setdefault(table, []).append(entry)
     return by_table
 
@@ -178,6 +197,18 @@ def _snapshot_id(now: datetime, taken: set[str]) -> str:
     return candidate
 
 
+def _refuse_unread(scoped: dict[Scope, Tables], regional: dict[tuple[str, str], set[str]]) -> None:
+    """A region-less write of a table the account has for a named region would never be read."""
+    for (account, region), rows in scoped.items():
+        clash = sorted(t for t in rows if not region and (t, account) in regional)
+        if clash:
+            regions = ", ".join(sorted(regional[(clash[0], account)]))
+            raise UsageError(
+                f"the documents do not say which region they describe, and the lake holds "
+                f"{clash[0]} of account {account or '?'} for {regions}: pass --region"
+            )
+
+
 def write_snapshot(
     store: Store,
     scoped: dict[Scope, Tables],
@@ -187,6 +218,7 @@ def write_snapshot(
     """Write the rows of each scope as one snapshot (manifest last), unless nothing changed."""
     tables = sorted({t for rows in scoped.values() for t in rows} & set(snapshot_tables()))
     existing, _ = manifests(store)
+    _refuse_unread(scoped, _regional(existing))
     newest = {(e.table, e.scope): e for t in latest(existing).values() for e in t}
     digests = {
         (table, scope): _digest(rows[table])

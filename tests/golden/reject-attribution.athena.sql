@@ -511,14 +511,12 @@ WITH conversations AS (
           THEN 'next, the network ACL would drop it: ' || v.this_rule
         END,
         CASE
-          WHEN v.blocked_by IN ('security-group-inbound', 'security-group-outbound', 'nacl-inbound')
-          AND NOT v.is_response
-          AND v.other_action = 'deny'
+          WHEN v.blocked_by <> 'unknown' AND NOT v.is_response AND v.other_action = 'deny'
           THEN 'the response would then be dropped: ' || v.other_rule
         END,
         CASE
           WHEN v.blocked_by LIKE 'nacl-%' AND v.is_response AND v.other_action = 'allow'
-          THEN 'the request was let in by ' || v.other_rule
+          THEN 'the request was let ' || CASE WHEN v.inbound THEN 'out' ELSE 'in' END || ' by ' || v.other_rule
         END
       ),
       ''
