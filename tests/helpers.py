@@ -4,6 +4,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from .conftest import CliResult
+
 
 def parse_json(text: str) -> list[dict[str, Any]]:
     return json.loads(text)
@@ -32,3 +34,14 @@ def expected_reject_by_port(expected: Any, limit: int = 20) -> list[dict[str, An
 
 def without(rows: list[dict[str, Any]], *columns: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k not in columns} for r in rows]
+
+
+def one_line_error(result: CliResult, code: int, *needles: str) -> None:
+    """The CLI failed with `code` and one `flowlake: error:` line holding every needle."""
+    assert result.code == code, (result.code, result.err)
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("flowlake: error: ")
+    assert "Traceback" not in result.err
+    for needle in needles:
+        assert needle in lines[0], lines[0]

@@ -18,6 +18,7 @@ from flowlake.lake import Lake
 from flowlake.sample_lake import write_sample_lake
 
 from .conftest import upload_folder
+from .helpers import one_line_error
 
 ACCOUNT = "123456789012"
 
@@ -68,12 +69,6 @@ def _json(result: Any) -> list[dict[str, Any]]:
     return json.loads(result.out)  # type: ignore[no-any-return]
 
 
-def _one_line_error(result: Any, code: int, message: str) -> None:
-    assert result.code == code, (result.code, result.err)
-    assert result.err.startswith("flowlake: error: ") and message in result.err, result.err
-    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
-
-
 # -- 1: a region-less import and a regional one of the same account ----------------------------
 
 
@@ -99,7 +94,7 @@ def test_region_less_import_is_superseded_by_a_regional_one(cli, tmp_path: Path)
 
     # from now on a region-less import of the same tables would never be read: refused
     again = cli("config", "import", files["sg.json"], "--lake", lake)
-    _one_line_error(again, 2, "do not say which region they describe")
+    one_line_error(again, 2, "do not say which region they describe")
     assert "for us-east-1: pass --region" in again.err
     named = cli("config", "import", files["sg.json"], "--lake", lake, "--region", "us-east-1")
     assert named.code == 0 and "unchanged since snapshot" in named.err, named.err
@@ -266,7 +261,7 @@ def test_import_checks_account_and_region(  # type: ignore[no-untyped-def]
 ) -> None:
     files = _describe_files(tmp_path)
     result = cli("config", "import", files["sg.json"], "--lake", tmp_path / "lake", *option)
-    _one_line_error(result, 2, message)
+    one_line_error(result, 2, message)
     assert not (tmp_path / "lake" / "config").exists()
 
 
@@ -281,14 +276,14 @@ def test_ddl_format_must_be_what_the_files_are(cli, s3, tmp_path: Path) -> None:
             "athena", "ddl", "--lake", f"s3://{bucket}/logs", "--endpoint-url", s3.endpoint, *args
         )
 
-    _one_line_error(
+    one_line_error(
         ddl("parquet-files", "--format", "text"), 2,
         "a text table cannot read the flow logs in s3://parquet-files/logs/AWSLogs/: they are "
         "parquet (leave --format out)",
     )  # fmt: skip
-    _one_line_error(ddl("text-files", "--format", "parquet"), 2, "they are text")
+    one_line_error(ddl("text-files", "--format", "parquet"), 2, "they are text")
     # --fields skips reading a file, not listing one: a Parquet lake still gets a Parquet table
-    _one_line_error(
+    one_line_error(
         ddl("parquet-files", "--format", "text", "--fields", "version srcaddr"), 2, "are parquet"
     )
     fields = ddl("parquet-files", "--fields", "version srcaddr dstaddr start")
@@ -308,7 +303,7 @@ def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.s3
 def test_missing_destination_bucket_is_named(cli, s3, raw: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("compact", "--lake", raw, "--to", "s3://nobucket/x", "--endpoint-url", s3.endpoint)
-    _one_line_error(result, 1, "s3://nobucket/x/: bucket does not exist")
+    one_line_error(result, 1, "s3://nobucket/x/: bucket does not exist")
 
 
 @pytest.mark.s3
@@ -318,16 +313,16 @@ def test_invalid_bucket_names_are_named(cli, s3, raw: Path, bucket: str) -> None
     result = cli(
         "compact", "--lake", raw, "--to", f"s3://{bucket}/x", "--endpoint-url", s3.endpoint
     )
-    _one_line_error(result, 1, f"s3://{bucket}/x/: {bucket!r} is not a valid bucket name")
+    one_line_error(result, 1, f"s3://{bucket}/x/: {bucket!r} is not a valid bucket name")
     if bucket == "bad!bucket":  # no bucket ever had such a name: refused before any request
         assert s3.requests == []
     query = cli("query", "flows", "--lake", f"s3://{bucket}/x", "--endpoint-url", s3.endpoint)
-    _one_line_error(query, 1, "is not a valid bucket name")
+    one_line_error(query, 1, "is not a valid bucket name")
     # a name an older us-east-1 bucket may have is tried: unreachable, the name is blamed too
     unreachable = cli(
         "compact", "--lake", raw, "--to", f"s3://{bucket}/x", "--endpoint-url", "http://127.0.0.1:9"
     )
-    _one_line_error(unreachable, 1, "is not a valid bucket name")
+    one_line_error(unreachable, 1, "is not a valid bucket name")
 
 
 # ~3 s of work for DuckDB: a Ctrl-C it missed fails the test instead of hanging it

@@ -10,21 +10,11 @@ import requests
 from flowlake.registry import DEFAULT_FORMAT
 from flowlake.sample_lake import write_sample_lake
 
-from .conftest import CliResult, MotoServer, upload_folder
-from .helpers import parse_json
+from .conftest import MotoServer, upload_folder
+from .helpers import one_line_error, parse_json
 
 HEADER = " ".join(DEFAULT_FORMAT)
 GOOD = "2 111122223333 eni-1 203.0.113.9 10.0.0.5 40000 22 6 1 40 1700000000 1700000030 REJECT OK"
-
-
-def one_line_error(result: CliResult, code: int, *needles: str) -> None:
-    assert result.code == code, (result.code, result.err)
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith("flowlake: error: ")
-    assert "Traceback" not in result.err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,7 @@ import pytest
 
 from flowlake.sample_lake import write_sample_lake
 
-from .conftest import CliResult
-
-
-def one_line_error(result: CliResult, code: int, *needles: str) -> None:
-    assert result.code == code, (result.code, result.err)
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith("flowlake: error: ")
-    assert "Traceback" not in result.err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
+from .helpers import one_line_error
 
 
 @pytest.fixture(scope="module")

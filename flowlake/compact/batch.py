@@ -192,6 +192,13 @@ def partition_key(account: str, region: str, hour: int, batch_id: str, number: i
     )
 
 
+def _staged(staging: Path, key: str) -> Path:
+    """Where a partition file is written before it is published: its key under `staging`."""
+    target = staging / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
 def _source_name(store: Store, key: str) -> str:
     """What a source's partition is read from: its key, or its name for a lake that is one
     file."""
@@ -312,8 +319,7 @@ def _write_by_delivery_hour(
             f"WHEN {string_literal(store.reader_path(k))} THEN {lineage[k]}" for k in group
         )
         key = partition_key(account, region, hour, batch_id, _DELIVERED_FILE)
-        target = staging / key
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = _staged(staging, key)
         # run() scans again when it recovers lines with runs of spaces: the COPY then
         # rewrites the file with them
         result = engine.run(
@@ -397,8 +403,7 @@ def _write_by_start_hour(
     names = ", ".join(quote(c) for c in data)
     for account, region, hour in partitions:
         key = partition_key(account, region, hour, batch_id, _UNDATED_FILE)
-        target = staging / key
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = _staged(staging, key)
         written = db.execute(
             f"COPY (SELECT {names}, file_id AS {LINEAGE_COLUMN} FROM {_BATCH_TABLE} "
             f"WHERE part_account = {string_literal(account)} "

@@ -189,25 +189,23 @@ def verify(lake: Lake, to: str) -> VerifyReport:
 
     discovery, objects = scan_sources(lake)
     current = {source_identity(source_path(lake, k)): k for s in discovery.sources for k in s.keys}
-    entries = {source_identity(s.path): s for b in manifest.batches for s in b.sources}
-    batch_of_entry = {source_identity(s.path): b for b in manifest.batches for s in b.sources}
+    entries = manifest.by_source()
     unchanged = {}
-    for identity, entry in entries.items():
+    for identity, (batch, entry) in entries.items():
         now = current.get(identity)
         if now is None:
             continue
         if entry.same_object(objects[now].size, objects[now].tag):
             unchanged[now] = entry
         else:
-            mates = batch_of_entry[identity].sources
-            gone = [m.path for m in mates if source_identity(m.path) not in current]
+            gone = [m.path for m in batch.sources if source_identity(m.path) not in current]
             then = (
                 f"its batch cannot be rewritten while {gone[0]} is gone: it stays as compacted"
                 if gone
                 else "the next run rewrites it"
             )
             report.notes.append(f"{entry.path}: changed since it was compacted ({then})")
-    gone = [e.path for i, e in entries.items() if i not in current]
+    gone = [e.path for i, (_, e) in entries.items() if i not in current]
     if gone and lake.window.is_open:
         report.notes.append(
             f"{len(gone)} compacted source file(s) are no longer in the lake (not recounted)"

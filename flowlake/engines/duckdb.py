@@ -47,7 +47,6 @@ class DuckDBEngine:
         self._text_sources: dict[int, Source] = {}
         self._excluded: set[str] = set()
         self._not_flow_logs: list[str] = []  # why Parquet files were left out of the view
-        self._base_columns_read = False
         self._seen_rejects: set[tuple[str, int]] = set()
         self._malformed: dict[str, list[int]] = {}
         self.warnings: list[str] = []
@@ -80,11 +79,11 @@ class DuckDBEngine:
             self.warnings.append(f"skipped {reason}")
         if not discovery.sources:
             self.notices.append(f"no flow-log files in {self.lake.store.url} for this time window")
-        self._build_view()
-        if self._not_flow_logs and not self._base_columns_read:
+        if not self._build_view() and self._not_flow_logs:
             raise LakeError(self._not_flow_logs[0])  # nothing in the lake is a flow log
 
-    def _build_view(self) -> None:
+    def _build_view(self) -> bool:
+        """(Re)create flow_logs over the lake's files; whether any file is in it."""
         assert self.lake and self.con
         branches: list[str] = []
         columns: list[str] = []
@@ -112,7 +111,7 @@ class DuckDBEngine:
                 branches.append(reader)
                 branches.append(f"SELECT * FROM {recovered_table(index)}")
             columns += [c for c in source_columns if c not in columns]
-        self._base_columns_read = bool(branches)
+        read_files = bool(branches)
         if not branches:  # nothing in the window: an empty view with every known column
             known = [f.column for f in registry.fields()]
             empty = ", ".join(f"NULL::{duckdb_type(c)} AS {quote(c)}" for c in known)
@@ -127,6 +126,7 @@ class DuckDBEngine:
             self._columns.append(FILENAME)
         self._view_sql = flow_logs_view(branches, columns, self.lake.window, filename=self.filename)
         self.con.execute(self._view_sql)
+        return read_files
 
     def set_sources(self, sources: list[Source]) -> None:
         """flow_logs over `sources` (some of the lake's) from now on: a statement binds a reader
