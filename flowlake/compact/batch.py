@@ -26,6 +26,7 @@ so lines with runs of spaces are recovered, malformed lines counted and unreadab
 skipped as in any query.
 """
 
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -33,9 +34,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flowlake import registry
+from flowlake.compact import arrow_writer
 from flowlake.engines.duckdb import DuckDBEngine
+from flowlake.engines.duckdb_conn import connect
 from flowlake.errors import LakeError
 from flowlake.lake import Lake
 from flowlake.lake import layout as aws_layout
@@ -222,6 +226,12 @@ def write_batch(
     }
     undated = [key for key in keys if key not in delivered]
     out = BatchOutput()
+    if delivered:
+        delivered = _write_plain_partitions(
+            lake, keys, sources, delivered, staging, batch_id, resources, out
+        )
+    if not delivered and not undated:
+        return out  # every file went the fast path: no DuckDB engine needed
     with _engine(lake, sources, resources) as engine:
         if delivered:
             _write_by_delivery_hour(engine, keys, delivered, staging, batch_id, out)
@@ -230,6 +240,60 @@ def write_batch(
             _write_by_start_hour(engine, keys, undated, staging, batch_id, out)
         _problems(engine, keys, out)
     return out
+
+
+def _write_plain_partitions(
+    lake: Lake,
+    keys: list[str],
+    sources: list[Source],
+    delivered: dict[str, Partition],
+    staging: Path,
+    batch_id: str,
+    resources: Resources,
+    out: BatchOutput,
+) -> dict[str, Partition]:
+    """The delivered partitions whose files are all plain local text, written by Arrow (see
+    flowlake.compact.arrow_writer); returns the files left for DuckDB."""
+    source_of = {key: source for source in sources for key in source.keys}
+    lineage = {key: n for n, key in enumerate(keys)}
+    groups: dict[Partition, list[str]] = defaultdict(list)
+    for key, partition in delivered.items():
+        groups[partition].append(key)
+    jobs = []
+    for partition, group in sorted(groups.items()):
+        paths = {key: lake.store.reader_path(key) for key in group}
+        if not all(arrow_writer.eligible(source_of[k], p) for k, p in paths.items()):
+            continue
+        if sum(os.path.getsize(p) for p in paths.values()) >= arrow_writer.MAX_PARTITION_BYTES:
+            continue
+        group.sort(key=lineage.__getitem__)
+        fields: list[str] = []  # the union of the files' fields, as DuckDB's view has them
+        used = {id(source_of[k]) for k in group}
+        for source in (s for s in sources if id(s) in used):
+            fields += [f for f in source.fields if f not in fields]
+        files = [(source_of[k], paths[k], lineage[k]) for k in group]
+        key = partition_key(*partition, batch_id, _DELIVERED_FILE)
+        jobs.append((key, files, _ordered(fields), _staged(staging, key)))
+    if not jobs:
+        return delivered
+    con = connect()
+    try:
+        _limit(con, resources)
+        written = arrow_writer.write_partitions(jobs, con, _PARQUET)
+    finally:
+        con.close()
+    left = dict(delivered)
+    for key, counts in written.items():
+        if counts is None:
+            continue
+        if sum(counts.values()):
+            out.files[key] = sum(counts.values())
+        else:  # every file of the partition without records, as DuckDB writes none
+            (staging / key).unlink()
+        for n, rows in counts.items():
+            out.rows[keys[n]] = rows
+            del left[keys[n]]
+    return left
 
 
 class _BatchEngine(DuckDBEngine):
@@ -270,16 +334,20 @@ def _engine(lake: Lake, sources: list[Source], resources: Resources) -> Iterator
     engine = _BatchEngine(batch_lake, sources)
     con = engine.connect()
     try:
-        con.execute(f"SET memory_limit = {string_literal(resources.memory_limit)}")
-        if resources.spill_dir:
-            resources.spill_dir.mkdir(parents=True, exist_ok=True)
-            con.execute(f"SET temp_directory = {string_literal(str(resources.spill_dir))}")
-        if resources.threads:
-            con.execute(f"SET threads = {int(resources.threads)}")
+        _limit(con, resources)
         con.execute("SET preserve_insertion_order = false")  # every write below sorts
         yield engine
     finally:
         con.close()
+
+
+def _limit(con: Any, resources: Resources) -> None:
+    con.execute(f"SET memory_limit = {string_literal(resources.memory_limit)}")
+    if resources.spill_dir:
+        resources.spill_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = {string_literal(str(resources.spill_dir))}")
+    if resources.threads:
+        con.execute(f"SET threads = {int(resources.threads)}")
 
 
 def _problems(engine: DuckDBEngine, keys: list[str], out: BatchOutput) -> None:

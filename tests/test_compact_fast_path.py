@@ -1,0 +1,217 @@
+"""Compaction's fast path (flowlake.compact.arrow_writer): an hour of plain local text files is
+read by Arrow instead of DuckDB's text reader. It must write exactly the rows DuckDB's path
+writes, sorted the same way, and hand back every hour it cannot read exactly as DuckDB would.
+"""
+
+import gzip
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from flowlake import sample_lake as sl
+from flowlake.compact import arrow_writer
+from flowlake.compact.manifest import MANIFEST_KEY
+
+from .test_compact import data_files, manifest, partition_of, rows
+
+HEADER = (
+    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+    "start end action log-status"
+)
+T0 = int(datetime(2024, 5, 1, 12, 0, tzinfo=UTC).timestamp())
+
+
+class PathsTaken:
+    """Counts what the fast path did with each partition (it still does the work)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.plain = 0
+        self.handed_back = 0
+        read = arrow_writer.read_partition
+
+        def counting(*args: Any) -> Any:
+            result = read(*args)
+            if result is None:
+                self.handed_back += 1
+            else:
+                self.plain += 1
+            return result
+
+        monkeypatch.setattr(arrow_writer, "read_partition", counting)
+
+
+def compacted_rows(dest: Path) -> dict[tuple[str, str, str], list[tuple[Any, ...]]]:
+    """Every row of every data file (lineage included), by partition, in file order."""
+    con = duckdb.connect()
+    by_partition: dict[tuple[str, str, str], list[tuple[Any, ...]]] = {}
+    for file in data_files(dest):
+        found = con.execute(
+            "SELECT * FROM read_parquet(?, hive_partitioning=false)", [str(dest / file)]
+        ).fetchall()
+        by_partition.setdefault(partition_of(file), []).extend(found)
+    return by_partition
+
+
+def starts_sorted(dest: Path) -> bool:
+    con = duckdb.connect()
+    for file in data_files(dest):
+        starts = [
+            s
+            for (s,) in con.execute(
+                "SELECT start FROM read_parquet(?, hive_partitioning=false)", [str(dest / file)]
+            ).fetchall()
+        ]
+        present = [s for s in starts if s is not None]
+        nulls_last = starts[len(present) :] == [None] * (len(starts) - len(present))
+        if present != sorted(present) or not nulls_last:
+            return False
+    return True
+
+
+def aws_file(
+    root: Path,
+    stamp: str,
+    lines: list[str],
+    *,
+    gz: bool = True,
+    flow_log: str = "0123456789abcdef0",
+) -> Path:
+    """A flow-log file where AWS puts one, delivered at `stamp` (YYYYmmddTHHMMZ)."""
+    day = f"{stamp[:4]}/{stamp[4:6]}/{stamp[6:8]}"
+    name = f"123456789012_vpcflowlogs_us-east-1_fl-{flow_log}_{stamp}_{len(lines):08x}.log"
+    folder = root / "AWSLogs/123456789012/vpcflowlogs/us-east-1" / day
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "\n".join([HEADER, *lines]) + "\n"
+    if gz:
+        path = folder / f"{name}.gz"
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path = folder / name
+        path.write_text(text)
+    return path
+
+
+def record(n: int, *, action: str = "ACCEPT", start: int | None = None) -> str:
+    start = T0 + (7919 * n) % 3600 if start is None else start
+    return (
+        f"2 123456789012 eni-0a{n % 7} 10.0.{n % 3}.{n % 250} 198.51.100.{n % 9} {1024 + n} "
+        f"{(443, 22, 3389)[n % 3]} 6 {n % 20 + 1} {(n * 97) % 90000 + 40} {start} {start + 60} "
+        f"{action} OK"
+    )
+
+
+def test_fast_path_writes_exactly_what_duckdb_writes(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    src = sl.write_sample_lake(tmp_path / "raw", now=datetime(2024, 5, 1, 12, tzinfo=UTC), hours=3)
+    taken = PathsTaken(monkeypatch)
+    fast = cli("compact", "--lake", src.root, "--to", tmp_path / "fast")
+    assert fast.code == 0, fast.err
+    # the sample lake has plain hours and one whose file AWS wrote with a double space
+    assert taken.plain > 0 and taken.handed_back > 0
+
+    with monkeypatch.context() as m:
+        m.setattr(arrow_writer, "MAX_PARTITION_BYTES", 0)  # every hour by DuckDB's reader
+        slow = cli("compact", "--lake", src.root, "--to", tmp_path / "duckdb")
+    assert slow.code == 0, slow.err
+
+    ours, theirs = compacted_rows(tmp_path / "fast"), compacted_rows(tmp_path / "duckdb")
+    assert ours.keys() == theirs.keys()
+    for partition in ours:  # ties on start may come in any order: compare as multisets
+        assert sorted(ours[partition], key=repr) == sorted(theirs[partition], key=repr)
+    assert starts_sorted(tmp_path / "fast")
+    assert rows(str(tmp_path / "fast")) == src.records
+    sources = lambda dest: {s["path"]: s for b in manifest(dest)["batches"] for s in b["sources"]}  # noqa: E731
+    assert sources(tmp_path / "fast") == sources(tmp_path / "duckdb")
+    assert cli("compact", "--lake", src.root, "--to", tmp_path / "fast", "--verify").code == 0
+
+
+def test_an_hour_with_a_line_arrow_cannot_read_goes_to_duckdb(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    raw = tmp_path / "raw"
+    clean = [record(n) for n in range(300)]
+    nodata = f"2 123456789012 eni-0a1 - - - - - - - {T0 + 100} {T0 + 160} - NODATA"
+    aws_file(raw, "20240501T1210Z", [*clean[:150], nodata])
+    aws_file(raw, "20240501T1255Z", clean[150:], gz=False)  # plain text is read too
+    bad_value = [record(n, action="REJECT") for n in range(40)]
+    bad_value[7] = bad_value[7].replace(" 6 ", " six ", 1)  # protocol is a number
+    aws_file(raw, "20240501T1310Z", bad_value)
+    spaced = [record(n, action="REJECT") for n in range(40, 80)]
+    spaced[3] = spaced[3].replace(" ", "  ", 2)  # recovered by DuckDB's path
+    aws_file(raw, "20240501T1410Z", spaced)
+    taken = PathsTaken(monkeypatch)
+
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", raw, "--to", dest)
+    assert result.code == 0, result.err
+    assert (taken.plain, taken.handed_back) == (1, 2)
+    assert "1 malformed line(s) skipped" in result.out
+    entries = {s["path"].rsplit("_", 2)[1]: s for s in manifest(dest)["batches"][0]["sources"]}
+    assert entries["20240501T1210Z"]["rows_read"] == 151
+    assert entries["20240501T1255Z"]["rows_read"] == 150
+    assert (
+        entries["20240501T1310Z"] | {"lines_skipped": 1, "rows_read": 39}
+        == entries["20240501T1310Z"]
+    )
+    assert entries["20240501T1410Z"]["rows_read"] == 40  # the spaced line recovered
+    assert rows(str(dest)) == 151 + 150 + 39 + 40
+    assert starts_sorted(dest)
+    con = duckdb.connect()
+    noon = [f for f in data_files(dest) if "/hour=12/" in f]
+    assert len(noon) == 1
+    nulls = con.execute(
+        "SELECT count(*) FROM read_parquet(?) WHERE log_status = 'NODATA' AND srcaddr IS NULL "
+        "AND packets IS NULL AND action IS NULL",
+        [str(dest / noon[0])],
+    ).fetchone()
+    assert nulls == (1,)
+    assert cli("compact", "--lake", raw, "--to", dest, "--verify").code == 0
+
+
+def test_a_truncated_gzip_is_read_by_duckdb_and_named(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    raw = tmp_path / "raw"
+    whole = aws_file(raw, "20240501T1210Z", [record(n) for n in range(2000)])
+    data = whole.read_bytes()
+    whole.write_bytes(data[: len(data) * 2 // 3])  # cut mid-stream, as an interrupted copy
+    aws_file(raw, "20240501T1215Z", [record(n) for n in range(2000, 2100)])
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", raw, "--to", dest)
+    assert result.code == 0, result.err
+    assert "truncated" in result.err and whole.name in result.err
+    read = {
+        s["path"].rsplit("_", 2)[1]: s["rows_read"] for s in manifest(dest)["batches"][0]["sources"]
+    }
+    assert read["20240501T1215Z"] == 100
+    assert 0 < read["20240501T1210Z"] < 2000  # the lines before the cut
+    assert (dest / MANIFEST_KEY).is_file()
+
+
+def test_files_of_two_formats_in_one_hour(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    raw = tmp_path / "raw"
+    aws_file(raw, "20240501T1210Z", [record(n) for n in range(50)])
+    custom = aws_file(raw, "20240501T1220Z", [], flow_log="0fedcba9876543210")  # its own format
+    lines = ["version srcaddr dstaddr dstport action start end flow-direction"] + [
+        f"5 10.1.0.{n} 10.2.0.{n} 443 ACCEPT {T0 + n} {T0 + n + 60} ingress" for n in range(30)
+    ]
+    custom.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    taken = PathsTaken(monkeypatch)
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", raw, "--to", dest)
+    assert result.code == 0, result.err
+    assert taken.plain == 1
+    (file,) = data_files(dest)
+    con = duckdb.connect()
+    found = con.execute(
+        "SELECT count(*), count(flow_direction), count(interface_id), count(srcaddr) "
+        "FROM read_parquet(?)",
+        [str(dest / file)],
+    ).fetchone()
+    assert found == (80, 30, 50, 80)
+    assert starts_sorted(dest)
+    assert cli("compact", "--lake", raw, "--to", dest, "--verify").code == 0
