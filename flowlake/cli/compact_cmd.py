@@ -44,7 +44,7 @@ def compact(
     batch_bytes: Annotated[
         str,
         typer.Option(help="Source bytes read per batch (memory grows with it)."),
-    ] = "32M",
+    ] = "128M",
     fields: opt.Fields = None,
     strict: opt.Strict = False,
     profile: opt.Profile = None,

@@ -43,7 +43,7 @@ from flowlake.lake import Lake
 from flowlake.lake.discovery import Discovery, discover
 from flowlake.lake.store import ObjectInfo, Store
 
-DEFAULT_BATCH_BYTES = 32 * 2**20
+DEFAULT_BATCH_BYTES = 128 * 2**20
 """Source bytes per batch: ~1M records of gzip text. DuckDB holds at most a batch at once
 (~250 MB: the temp table of undated sources, or a partition while it is sorted); peak RSS
 ~400 MB for AWS's files, ~600 MB for undated ones."""
