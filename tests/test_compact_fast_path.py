@@ -15,6 +15,7 @@ from flowlake import sample_lake as sl
 from flowlake.compact import arrow_writer
 from flowlake.compact.manifest import MANIFEST_KEY
 
+from .conftest import upload_folder
 from .test_compact import data_files, manifest, partition_of, rows
 
 HEADER = (
@@ -215,3 +216,34 @@ def test_files_of_two_formats_in_one_hour(
     assert found == (80, 30, 50, 80)
     assert starts_sorted(dest)
     assert cli("compact", "--lake", raw, "--to", dest, "--verify").code == 0
+
+
+@pytest.mark.s3
+def test_s3_sources_take_the_fast_path(
+    tmp_path: Path, cli, s3, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    raw = tmp_path / "raw"
+    aws_file(raw, "20240501T1210Z", [record(n) for n in range(200)])
+    aws_file(raw, "20240501T1215Z", [record(n, action="REJECT") for n in range(200, 260)])
+    bad = [record(n) for n in range(260, 300)]
+    bad[5] = bad[5].replace(" OK", " OK extra")  # one field too many: not a record
+    aws_file(raw, "20240501T1310Z", bad)
+    upload_folder(s3, raw, "fast-path-logs", "vpc/")
+    taken = PathsTaken(monkeypatch)
+    common = ["--endpoint-url", s3.endpoint]
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", "s3://fast-path-logs/vpc/", "--to", dest, *common)
+    assert result.code == 0, result.err
+    assert (taken.plain, taken.handed_back) == (1, 1)
+    assert "1 malformed line(s) skipped" in result.out
+    assert rows(str(dest)) == 200 + 60 + 39
+    local = tmp_path / "from-folder"
+    assert cli("compact", "--lake", raw, "--to", local).code == 0
+    ours, theirs = compacted_rows(dest), compacted_rows(local)
+    assert {p: sorted(r, key=repr) for p, r in ours.items()} == {
+        p: sorted(r, key=repr) for p, r in theirs.items()
+    }
+    checked = cli(
+        "compact", "--lake", "s3://fast-path-logs/vpc/", "--to", dest, "--verify", *common
+    )
+    assert checked.code == 0, checked.out + checked.err

@@ -110,6 +110,9 @@ class _RecordingStore:
     def reader_path(self, key: str) -> str:
         return self.store.reader_path(key)
 
+    def read(self, key: str) -> bytes:
+        return self.store.read(key)
+
 
 def scan_sources(lake: Lake) -> tuple[Discovery, dict[str, ObjectInfo]]:
     """The lake's flow-log files in its window, grouped by format, and each file's size and tag."""
@@ -297,13 +300,12 @@ def compact(
             destination.renew()
             batch_id = new_batch_id()
             staging = destination.staging(batch_id)
-            sources = batch_sources(
-                discovery.sources, set(planned.keys), {k: objects[k].size for k in planned.keys}
-            )
+            sizes = {k: objects[k].size for k in planned.keys}
+            sources = batch_sources(discovery.sources, set(planned.keys), sizes)
             mib = sum(s.bytes for s in sources) / 2**20
             what = f", rewriting batch {planned.replaces.id}" if planned.replaces else ""
             say(f"batch {number}/{len(work)}: {len(planned.keys)} file(s), {mib:,.1f} MiB{what}")
-            out = write_batch(lake, planned.keys, sources, staging, batch_id, resources)
+            out = write_batch(lake, planned.keys, sources, staging, batch_id, resources, sizes)
             report.warnings += out.warnings
             read = sum(out.rows.values())
             staged = parquet_rows([str(staging / k) for k in out.files])

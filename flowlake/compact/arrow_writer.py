@@ -1,16 +1,17 @@
-"""Compaction's fast path: an hour of plain local text files read and sorted by Arrow.
+"""Compaction's fast path: an hour of plain text files (local or S3) read and sorted by Arrow.
 
 DuckDB's COPY from text inflates gzip with miniz at about the speed of `zcat`, and parses,
 sorts and writes one partition at a time. Here ISA-L inflates (the `isal` package, ~3x faster
-than zlib), Arrow's CSV reader parses and Arrow sorts by start, for the next partitions in
-threads (the GIL is released in each step) while DuckDB writes the current one from the Arrow
-table: the Parquet files are DuckDB's own, as the text path writes them.
+than zlib) and Arrow's CSV reader parses the next partitions in threads (the GIL is released
+in both) while DuckDB sorts the current one by start and writes it from the Arrow table: the
+Parquet files are DuckDB's own, as the text path writes them.
 
 Only files whose every line is a plain record go this way. Arrow is told to fail on anything
 else: a line with runs of spaces (too many columns), too few columns, a value that is not of
-its field's type, bad UTF-8, a blank line, a truncated or corrupt gzip stream. The partition
-then goes back to DuckDB's reader, which recovers, counts or reports such lines exactly as
-any query does. So a partition written here holds exactly the rows DuckDB would have written.
+its field's type, bad UTF-8, a blank line, a truncated or corrupt gzip stream, a file it
+cannot fetch. The partition then goes back to DuckDB's reader, which recovers, counts or
+reports such lines exactly as any query does. So a partition written here holds exactly the
+rows DuckDB would have written.
 """
 
 import os
@@ -20,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from flowlake.lake.discovery import Source
+from flowlake.lake.store import Store
 from flowlake.lake.view import LINEAGE_COLUMN, duckdb_type
 
-# A partition this big (source bytes) or bigger goes to DuckDB, which spills to disk: Arrow
-# holds the hour's table and its sorted copy in memory (~8x the gzip bytes each), two at once.
+# A partition this big (source bytes) or bigger goes to DuckDB's text reader, which spills to
+# disk: Arrow holds an hour's table in memory (~4x the gzip bytes), for up to three hours at
+# once (two being read, one being written).
 MAX_PARTITION_BYTES = 32 * 2**20
+_PARSE_BYTES = 8 * 2**20  # text parsed per call: many small files at once, a big one alone
 _ARROW_TYPES = {"INTEGER": "int32", "BIGINT": "int64", "VARCHAR": "string"}
 
 
@@ -32,34 +36,62 @@ class NotPlain(Exception):
     """A file the fast path does not read exactly as DuckDB would: DuckDB reads it."""
 
 
-def eligible(source: Source, path: str) -> bool:
-    """A local text file with known column types (S3 objects and Parquet go to DuckDB)."""
-    return (
-        source.kind == "text"
-        and "://" not in path
-        and all(duckdb_type(c) in _ARROW_TYPES for c in source.fields)
-    )
+def eligible(source: Source) -> bool:
+    """A text file with known column types (Parquet files go to DuckDB)."""
+    return source.kind == "text" and all(duckdb_type(c) in _ARROW_TYPES for c in source.fields)
 
 
-def _read(source: Source, path: str, lineage: int) -> Any:
-    """One file as an Arrow table of its registry columns, plus the lineage column."""
-    import pyarrow as pa
-    import pyarrow.csv as csv
+def _records(store: Store, source: Source, key: str) -> bytes:
+    """A file's record lines, inflated, without its header line, ending with a newline."""
     from isal import igzip
 
     try:
-        with open(path, "rb") as raw:
-            data = igzip.decompress(raw.read()) if source.gzip else raw.read()
-    except (OSError, EOFError, ValueError) as exc:  # truncated or corrupt gzip
-        raise NotPlain(str(exc)) from None
+        data = store.read(key)
+        if source.gzip:
+            data = igzip.decompress(data)
+    except Exception as exc:  # unreadable, missing, denied, truncated or corrupt gzip: DuckDB's
+        raise NotPlain(str(exc)) from None  # reader meets it again and says what it is
     if not data:
         raise NotPlain("empty file")
+    if source.header:
+        newline = data.find(b"\n")
+        data = data[newline + 1 :] if newline >= 0 else b""
+    return data if not data or data.endswith(b"\n") else data + b"\n"
+
+
+def _read(store: Store, source: Source, members: list[tuple[str, int]]) -> tuple[Any, list[int]]:
+    """Files of one format ((key, lineage) pairs) as one Arrow table of their columns plus the
+    lineage column; and the rows of each file. Small files are parsed together (a month of
+    5-minute files is mostly per-call costs), up to _PARSE_BYTES of text at a time."""
+    import pyarrow as pa
+
+    tables, lines = [], []
+    chunk: list[tuple[bytes, int]] = []
+    size = 0
+    for n, (key, lineage) in enumerate(members):
+        body = _records(store, source, key)
+        chunk.append((body, lineage))
+        size += len(body)
+        if n == len(members) - 1 or size >= _PARSE_BYTES:
+            table, rows = _parse(source, chunk)
+            tables.append(table)
+            lines += rows
+            chunk, size = [], 0
+    return pa.concat_tables(tables), lines
+
+
+def _parse(source: Source, files: list[tuple[bytes, int]]) -> tuple[Any, list[int]]:
+    """Record lines of files of one format ((text, lineage) pairs) parsed as one table; and
+    the rows of each file."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as csv
+
+    lines = [body.count(b"\n") for body, _ in files]
     try:
         table = csv.read_csv(
-            pa.BufferReader(data),
-            read_options=csv.ReadOptions(
-                column_names=list(source.fields), skip_rows=1 if source.header else 0
-            ),
+            pa.BufferReader(b"".join(body for body, _ in files)),
+            read_options=csv.ReadOptions(column_names=list(source.fields)),
             parse_options=csv.ParseOptions(
                 delimiter=" ", quote_char=False, escape_char=False, ignore_empty_lines=False
             ),
@@ -72,25 +104,37 @@ def _read(source: Source, path: str, lineage: int) -> Any:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise NotPlain(str(exc).splitlines()[0]) from None
-    import pyarrow.compute as pc
+    if table.num_rows != sum(lines):  # a line ending DuckDB might not split the same way
+        raise NotPlain(f"{table.num_rows} records in {sum(lines)} lines")
+    lineage = pa.chunked_array(
+        [
+            pc.fill_null(pa.nulls(n, pa.int32()), pa.scalar(file, pa.int32()))
+            for (_, file), n in zip(files, lines, strict=True)
+        ],
+        type=pa.int32(),
+    )
+    return table.append_column(LINEAGE_COLUMN, lineage), lines
 
-    every_row = pc.fill_null(pa.nulls(table.num_rows, pa.int32()), pa.scalar(lineage, pa.int32()))
-    return table.append_column(LINEAGE_COLUMN, every_row)
 
-
-def read_partition(files: list[tuple[Source, str, int]], columns: list[str]) -> Any:
-    """Files ((source, path, lineage) of one partition) as one Arrow table sorted by start:
-    `columns` in that order, the lineage column last; with its rows per lineage.
+def read_partition(store: Store, files: list[tuple[Source, str, int]], columns: list[str]) -> Any:
+    """Files ((source, key, lineage) of one partition) as one Arrow table: `columns` in that
+    order, the lineage column last; with its rows per lineage.
 
     None when a file is not plain: DuckDB then writes the partition.
     """
     import pyarrow as pa
 
+    by_format: dict[int, tuple[Source, list[tuple[str, int]]]] = {}  # by id: keys are many
+    for source, key, lineage in files:
+        by_format.setdefault(id(source), (source, []))[1].append((key, lineage))
+    tables, counts = [], dict[int, int]()
     try:
-        tables = [_read(source, path, lineage) for source, path, lineage in files]
+        for source, members in by_format.values():
+            table, lines = _read(store, source, members)
+            tables.append(table)
+            counts.update((lineage, n) for (_, lineage), n in zip(members, lines, strict=True))
     except NotPlain:
         return None
-    counts = {lineage: t.num_rows for t, (_, _, lineage) in zip(tables, files, strict=True)}
     schema = pa.schema(
         [pa.field(c, _ARROW_TYPES[duckdb_type(c)]) for c in columns]
         + [pa.field(LINEAGE_COLUMN, pa.int32())]
@@ -104,27 +148,32 @@ def read_partition(files: list[tuple[Source, str, int]], columns: list[str]) -> 
     for name in schema.names:
         if name not in table.column_names:
             table = table.append_column(name, pa.nulls(table.num_rows, schema.field(name).type))
-    table = table.select(schema.names).cast(schema)
-    if "start" in columns:
-        table = table.sort_by([("start", "ascending")])  # nulls last, as DuckDB's ORDER BY
-    return table, counts
+    return table.select(schema.names).cast(schema), counts
 
 
 Job = tuple[str, list[tuple[Source, str, int]], list[str], Path]
-"""(name, files of the partition, columns, target)"""
+"""(name, files of the partition as (source, key, lineage), columns, target)"""
 
 
-def write_partitions(jobs: list[Job], con: Any, parquet: str) -> dict[str, dict[int, int] | None]:
-    """Each job's partition read by Arrow and written to its target by DuckDB's COPY with the
-    options `parquet`, in the table's order (DuckDB's own Parquet: the files read as fast as
-    the ones its COPY from text writes, which Arrow's zstd pages are not).
+def write_partitions(
+    store: Store, jobs: list[Job], con: Any, parquet: str
+) -> dict[str, dict[int, int] | None]:
+    """Each job's partition read by Arrow, then sorted by start and written to its target by
+    DuckDB's COPY with the options `parquet` (DuckDB's own Parquet: the files read as fast as
+    the ones its COPY from text writes, which Arrow's zstd pages are not; and DuckDB's sort
+    stays within its memory limit, where Arrow's would copy the table).
 
     Arrow reads the next partitions while DuckDB writes one. Returns rows per lineage for
     each job, None for a partition left to DuckDB's text reader.
     """
+    import pyarrow as pa
+
     from flowlake.lake.view import quote, string_literal
 
-    con.execute("SET preserve_insertion_order = true")  # the files keep the sort
+    try:
+        pa.jemalloc_set_decay_ms(0)  # freed tables go back to the system: RSS stays what is live
+    except NotImplementedError:  # a pyarrow built without jemalloc
+        pass
     ahead = max(1, os.cpu_count() or 1)  # partitions read in advance: memory stays bounded
     done: dict[str, dict[int, int] | None] = {}
     with ThreadPoolExecutor(max_workers=ahead) as pool:
@@ -132,7 +181,7 @@ def write_partitions(jobs: list[Job], con: Any, parquet: str) -> dict[str, dict[
         queue = iter(jobs)
         while True:
             while len(pending) < ahead and (job := next(queue, None)):
-                pending.append((job, pool.submit(read_partition, job[1], job[2])))
+                pending.append((job, pool.submit(read_partition, store, job[1], job[2])))
             if not pending:
                 return done
             (name, _, columns, target), future = pending.popleft()
@@ -142,10 +191,11 @@ def write_partitions(jobs: list[Job], con: Any, parquet: str) -> dict[str, dict[
                 continue
             table, counts = read
             names = ", ".join(quote(c) for c in [*columns, LINEAGE_COLUMN])
+            order = " ORDER BY start" if "start" in columns else ""  # nulls last
             con.register("flowlake_partition", table)
             try:
                 con.execute(
-                    f"COPY (SELECT {names} FROM flowlake_partition) "
+                    f"COPY (SELECT {names} FROM flowlake_partition{order}) "
                     f"TO {string_literal(str(target))} {parquet}"
                 )
             finally:

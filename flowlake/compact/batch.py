@@ -26,7 +26,6 @@ so lines with runs of spaces are recovered, malformed lines counted and unreadab
 skipped as in any query.
 """
 
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -216,9 +215,11 @@ def write_batch(
     staging: Path,
     batch_id: str,
     resources: Resources = Resources(),
+    sizes: dict[str, int] | None = None,
 ) -> BatchOutput:
     """Read `sources`, the batch's files `keys` (all rows, whatever the lake's window), and
-    write them under `staging`. A row's LINEAGE_COLUMN is its file's index in `keys`."""
+    write them under `staging`. A row's LINEAGE_COLUMN is its file's index in `keys`.
+    `sizes` (bytes per key) lets small hours take the fast path (see arrow_writer)."""
     delivered = {
         key: partition
         for key in keys
@@ -228,7 +229,7 @@ def write_batch(
     out = BatchOutput()
     if delivered:
         delivered = _write_plain_partitions(
-            lake, keys, sources, delivered, staging, batch_id, resources, out
+            lake, keys, sources, sizes or {}, delivered, staging, batch_id, resources, out
         )
     if not delivered and not undated:
         return out  # every file went the fast path: no DuckDB engine needed
@@ -246,13 +247,14 @@ def _write_plain_partitions(
     lake: Lake,
     keys: list[str],
     sources: list[Source],
+    sizes: dict[str, int],
     delivered: dict[str, Partition],
     staging: Path,
     batch_id: str,
     resources: Resources,
     out: BatchOutput,
 ) -> dict[str, Partition]:
-    """The delivered partitions whose files are all plain local text, written by Arrow (see
+    """The delivered partitions whose files are all plain text, read by Arrow (see
     flowlake.compact.arrow_writer); returns the files left for DuckDB."""
     source_of = {key: source for source in sources for key in source.keys}
     lineage = {key: n for n, key in enumerate(keys)}
@@ -261,17 +263,16 @@ def _write_plain_partitions(
         groups[partition].append(key)
     jobs = []
     for partition, group in sorted(groups.items()):
-        paths = {key: lake.store.reader_path(key) for key in group}
-        if not all(arrow_writer.eligible(source_of[k], p) for k, p in paths.items()):
+        if not all(arrow_writer.eligible(source_of[k]) and k in sizes for k in group):
             continue
-        if sum(os.path.getsize(p) for p in paths.values()) >= arrow_writer.MAX_PARTITION_BYTES:
+        if sum(sizes[k] for k in group) >= arrow_writer.MAX_PARTITION_BYTES:
             continue
         group.sort(key=lineage.__getitem__)
         fields: list[str] = []  # the union of the files' fields, as DuckDB's view has them
         used = {id(source_of[k]) for k in group}
         for source in (s for s in sources if id(s) in used):
             fields += [f for f in source.fields if f not in fields]
-        files = [(source_of[k], paths[k], lineage[k]) for k in group]
+        files = [(source_of[k], k, lineage[k]) for k in group]
         key = partition_key(*partition, batch_id, _DELIVERED_FILE)
         jobs.append((key, files, _ordered(fields), _staged(staging, key)))
     if not jobs:
@@ -279,7 +280,7 @@ def _write_plain_partitions(
     con = connect()
     try:
         _limit(con, resources)
-        written = arrow_writer.write_partitions(jobs, con, _PARQUET)
+        written = arrow_writer.write_partitions(lake.store, jobs, con, _PARQUET)
     finally:
         con.close()
     left = dict(delivered)

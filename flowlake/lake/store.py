@@ -52,6 +52,10 @@ class Store(Protocol):
         """The path DuckDB reads the object by."""
         ...
 
+    def read(self, key: str) -> bytes:
+        """The whole object, as stored (compaction's fast path reads files this way)."""
+        ...
+
 
 def first_line_of(head: bytes, name: str) -> str:
     """Decode the first line of an object from its first bytes, gunzipping when needed."""
@@ -108,6 +112,9 @@ class LocalStore:
                 return first_line_of(f.read(HEAD_BYTES), str(path))
         except OSError as exc:
             raise LakeError(f"cannot read {path}: {exc.strerror}") from None
+
+    def read(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
 
     def reader_path(self, key: str) -> str:
         # string joining: this runs for every file of every statement (pathlib cost ~50 us)
@@ -202,6 +209,15 @@ class S3Store:
             )
             head = response["Body"].read()
         return first_line_of(head, self.reader_path(key))
+
+    def read(self, key: str) -> bytes:
+        from flowlake.lake.aws import s3_errors
+
+        with s3_errors(self.url):
+            body: bytes = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)[
+                "Body"
+            ].read()
+        return body
 
     def reader_path(self, key: str) -> str:
         return f"s3://{self.bucket}/{self.prefix}{key}"
