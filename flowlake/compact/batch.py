@@ -280,6 +280,7 @@ def _write_plain_partitions(
     con = connect()
     try:
         _limit(con, resources)
+        con.execute(f"SET memory_limit = {string_literal(arrow_writer.SORT_MEMORY)}")
         written = arrow_writer.write_partitions(lake.store, jobs, con, _PARQUET)
     finally:
         con.close()
