@@ -247,3 +247,18 @@ def test_s3_sources_take_the_fast_path(
         "compact", "--lake", "s3://fast-path-logs/vpc/", "--to", dest, "--verify", *common
     )
     assert checked.code == 0, checked.out + checked.err
+
+
+def test_an_hour_of_header_only_files_writes_no_file(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    raw = tmp_path / "raw"
+    aws_file(raw, "20240501T1210Z", [record(n) for n in range(20)])
+    aws_file(raw, "20240501T1310Z", [])  # AWS writes a header and no record for a quiet ENI
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", raw, "--to", dest)
+    assert result.code == 0, result.err
+    assert [partition_of(f)[2] for f in data_files(dest)] == ["2024/05/01/12"]
+    read = {
+        s["path"].rsplit("_", 2)[1]: s["rows_read"] for s in manifest(dest)["batches"][0]["sources"]
+    }
+    assert read == {"20240501T1210Z": 20, "20240501T1310Z": 0}
+    assert cli("compact", "--lake", raw, "--to", dest, "--verify").code == 0

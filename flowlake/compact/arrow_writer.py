@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from flowlake.errors import LakeError
 from flowlake.lake.discovery import Source
 from flowlake.lake.store import Store
 from flowlake.lake.view import LINEAGE_COLUMN, duckdb_type
@@ -170,6 +171,7 @@ def write_partitions(
     Arrow reads the next partitions while DuckDB writes one. Returns rows per lineage for
     each job, None for a partition left to DuckDB's text reader.
     """
+    import duckdb
     import pyarrow as pa
 
     from flowlake.lake.view import quote, string_literal
@@ -202,6 +204,8 @@ def write_partitions(
                     f"COPY (SELECT {names} FROM flowlake_partition{order}) "
                     f"TO {string_literal(str(target))} {parquet}"
                 )
+            except duckdb.Error as exc:  # a full disk, a spill folder gone
+                raise LakeError(f"cannot write {target}: {str(exc).splitlines()[0]}") from None
             finally:
                 con.unregister("flowlake_partition")
             done[name] = counts

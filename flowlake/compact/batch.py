@@ -23,7 +23,8 @@ Source files are of two kinds, each written its own way:
 
 One DuckDB engine reads the batch; its flow_logs view is narrowed to the files of each step,
 so lines with runs of spaces are recovered, malformed lines counted and unreadable files
-skipped as in any query.
+skipped as in any query. Before it, a delivered hour of plain records takes the fast path
+(flowlake.compact.arrow_writer): Arrow reads it, DuckDB sorts and writes it the same way.
 """
 
 import re
@@ -291,7 +292,7 @@ def _write_plain_partitions(
         if sum(counts.values()):
             out.files[key] = sum(counts.values())
         else:  # every file of the partition without records, as DuckDB writes none
-            (staging / key).unlink()
+            (staging / key).unlink(missing_ok=True)
         for n, rows in counts.items():
             out.rows[keys[n]] = rows
             del left[keys[n]]
