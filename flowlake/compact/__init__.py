@@ -44,9 +44,10 @@ from flowlake.lake.discovery import Discovery, discover
 from flowlake.lake.store import ObjectInfo, Store
 
 DEFAULT_BATCH_BYTES = 128 * 2**20
-"""Source bytes per batch: ~1M records of gzip text. DuckDB holds at most a batch at once
-(~250 MB: the temp table of undated sources, or a partition while it is sorted); peak RSS
-~400 MB for AWS's files, ~600 MB for undated ones."""
+"""Source bytes per batch: ~4M records of gzip text. A batch is the unit of commit; memory is
+bounded by DuckDB's limit (undated sources go through a temp table that spills beyond it) and
+by the fast path's hours (flowlake.compact.arrow_writer), not by the batch: peak RSS ~500-850
+MiB for AWS's files, ~650 MiB for a batch of undated ones."""
 
 # Test hook: sleep before committing this batch number of the run (the kill test).
 PAUSE_ENV = "FLOWLAKE_COMPACT_PAUSE_BEFORE_COMMIT"

@@ -1,4 +1,4 @@
-"""Compaction's fast path: an hour of plain text files (local or S3) read and sorted by Arrow.
+"""Compaction's fast path: an hour of plain text files (local or S3) read by Arrow.
 
 DuckDB's COPY from text inflates gzip with miniz at about the speed of `zcat`, and parses,
 sorts and writes one partition at a time. Here ISA-L inflates (the `isal` package, ~3x faster

@@ -258,13 +258,11 @@ def _write_plain_partitions(
     """The delivered partitions whose files are all plain text, read by Arrow (see
     flowlake.compact.arrow_writer); returns the files left for DuckDB."""
     source_of = {key: source for source in sources for key in source.keys}
+    plain = {id(source) for source in sources if arrow_writer.eligible(source)}
     lineage = {key: n for n, key in enumerate(keys)}
-    groups: dict[Partition, list[str]] = defaultdict(list)
-    for key, partition in delivered.items():
-        groups[partition].append(key)
     jobs = []
-    for partition, group in sorted(groups.items()):
-        if not all(arrow_writer.eligible(source_of[k]) and k in sizes for k in group):
+    for partition, group in sorted(_by_partition(delivered).items()):
+        if not all(id(source_of[k]) in plain and k in sizes for k in group):
             continue
         if sum(sizes[k] for k in group) >= arrow_writer.MAX_PARTITION_BYTES:
             continue
@@ -280,8 +278,7 @@ def _write_plain_partitions(
         return delivered
     con = connect()
     try:
-        _limit(con, resources)
-        con.execute(f"SET memory_limit = {string_literal(arrow_writer.SORT_MEMORY)}")
+        _limit(con, replace(resources, memory_limit=arrow_writer.SORT_MEMORY))
         written = arrow_writer.write_partitions(lake.store, jobs, con, _PARQUET)
     finally:
         con.close()
@@ -297,6 +294,14 @@ def _write_plain_partitions(
             out.rows[keys[n]] = rows
             del left[keys[n]]
     return left
+
+
+def _by_partition(delivered: dict[str, Partition]) -> dict[Partition, list[str]]:
+    """The delivered files of each partition."""
+    groups: dict[Partition, list[str]] = defaultdict(list)
+    for key, partition in delivered.items():
+        groups[partition].append(key)
+    return groups
 
 
 class _BatchEngine(DuckDBEngine):
@@ -378,11 +383,8 @@ def _write_by_delivery_hour(
     assert engine.lake
     store = engine.lake.store
     lineage = {key: n for n, key in enumerate(keys)}
-    groups: dict[Partition, list[str]] = defaultdict(list)
-    for key, partition in delivered.items():
-        groups[partition].append(key)
     written_files = []
-    for (account, region, hour), group in sorted(groups.items()):
+    for (account, region, hour), group in sorted(_by_partition(delivered).items()):
         engine.narrow(group)
         data = _ordered(engine.columns())
         order = " ORDER BY start" if "start" in data else ""

@@ -214,9 +214,8 @@ class S3Store:
         from flowlake.lake.aws import s3_errors
 
         with s3_errors(self.url):
-            body: bytes = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)[
-                "Body"
-            ].read()
+            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
+            body: bytes = response["Body"].read()
         return body
 
     def reader_path(self, key: str) -> str:
