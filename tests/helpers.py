@@ -45,3 +45,14 @@ def one_line_error(result: CliResult, code: int, *needles: str) -> None:
     assert "Traceback" not in result.err
     for needle in needles:
         assert needle in lines[0], lines[0]
+
+
+def in_compacted_order(rows: list[tuple[str | None, int | None]]) -> bool:
+    """Whether a compacted file's (action, start) rows run as compaction sorts them: by action,
+    then start, nulls last in each (so rows of one action are in start order)."""
+
+    def key(row: tuple[str | None, int | None]) -> tuple[bool, str, bool, int]:
+        action, start = row
+        return (action is None, action or "", start is None, start or 0)
+
+    return rows == sorted(rows, key=key)

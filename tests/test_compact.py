@@ -34,7 +34,7 @@ from flowlake.registry import DEFAULT_FORMAT
 from flowlake.timewindow import TimeWindow
 
 from .conftest import upload_folder
-from .helpers import parse_json
+from .helpers import in_compacted_order, parse_json
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 HIVE_HOUR = re.compile(
@@ -122,18 +122,22 @@ def test_text_lake_becomes_hive_hourly_parquet(raw: sl.SampleLake, tmp_path: Pat
     for f in files:
         assert {delivery_partition(sources[n]) for n in lineage(dest, f)} == {partition_of(f)}
 
-    # AWS's Parquet types (the registry's) and the lineage column, sorted by start, zstd
+    # AWS's Parquet types (the registry's) and the lineage column, sorted by action then start,
+    # zstd
     schema = pq.read_schema(dest / files[0])
     types = {name: str(schema.field(name).type) for name in schema.names}
     assert types["srcport"] == types["dstport"] == types["protocol"] == "int32"
     assert types["packets"] == types["bytes"] == types["start"] == types["end"] == "int64"
     assert types["srcaddr"] == types["action"] == "string"
     assert set(types) == {*raw.fields, LINEAGE_COLUMN} and types[LINEAGE_COLUMN] == "int32"
+    mixed = 0  # files with both actions: the clustering had something to sort
     for f in files:
         table = pq.read_table(dest / f)
-        starts = table.column("start").to_pylist()
-        assert starts == sorted(starts), f
+        actions, starts = table.column("action").to_pylist(), table.column("start").to_pylist()
+        assert in_compacted_order(list(zip(actions, starts, strict=True))), f
+        mixed += {"ACCEPT", "REJECT"} <= set(actions)
         assert pq.ParquetFile(dest / f).metadata.row_group(0).column(0).compression == "ZSTD"
+    assert mixed
 
     # read transparently: same rows, same answers as the raw lake, in a window too
     assert rows(str(dest)) == raw.records

@@ -16,6 +16,7 @@ from flowlake.compact import arrow_writer
 from flowlake.compact.manifest import MANIFEST_KEY
 
 from .conftest import upload_folder
+from .helpers import in_compacted_order
 from .test_compact import data_files, manifest, partition_of, rows
 
 HEADER = (
@@ -56,20 +57,18 @@ def compacted_rows(dest: Path) -> dict[tuple[str, str, str], list[tuple[Any, ...
     return by_partition
 
 
-def starts_sorted(dest: Path) -> bool:
+def in_order(dest: Path) -> bool:
+    """Whether every file of `dest` is sorted as compaction sorts: by action, then start."""
     con = duckdb.connect()
-    for file in data_files(dest):
-        starts = [
-            s
-            for (s,) in con.execute(
-                "SELECT start FROM read_parquet(?, hive_partitioning=false)", [str(dest / file)]
+    return all(
+        in_compacted_order(
+            con.execute(
+                "SELECT action, start FROM read_parquet(?, hive_partitioning=false)",
+                [str(dest / file)],
             ).fetchall()
-        ]
-        present = [s for s in starts if s is not None]
-        nulls_last = starts[len(present) :] == [None] * (len(starts) - len(present))
-        if present != sorted(present) or not nulls_last:
-            return False
-    return True
+        )
+        for file in data_files(dest)
+    )
 
 
 def aws_file(
@@ -123,7 +122,7 @@ def test_fast_path_writes_exactly_what_duckdb_writes(
     assert ours.keys() == theirs.keys()
     for partition in ours:  # ties on start may come in any order: compare as multisets
         assert sorted(ours[partition], key=repr) == sorted(theirs[partition], key=repr)
-    assert starts_sorted(tmp_path / "fast")
+    assert in_order(tmp_path / "fast")
     assert rows(str(tmp_path / "fast")) == src.records
     sources = lambda dest: {s["path"]: s for b in manifest(dest)["batches"] for s in b["sources"]}  # noqa: E731
     assert sources(tmp_path / "fast") == sources(tmp_path / "duckdb")
@@ -160,7 +159,7 @@ def test_an_hour_with_a_line_arrow_cannot_read_goes_to_duckdb(
     )
     assert entries["20240501T1410Z"]["rows_read"] == 40  # the spaced line recovered
     assert rows(str(dest)) == 151 + 150 + 39 + 40
-    assert starts_sorted(dest)
+    assert in_order(dest)
     con = duckdb.connect()
     noon = [f for f in data_files(dest) if "/hour=12/" in f]
     assert len(noon) == 1
@@ -214,7 +213,7 @@ def test_files_of_two_formats_in_one_hour(
         [str(dest / file)],
     ).fetchone()
     assert found == (80, 30, 50, 80)
-    assert starts_sorted(dest)
+    assert in_order(dest)
     assert cli("compact", "--lake", raw, "--to", dest, "--verify").code == 0
 
 

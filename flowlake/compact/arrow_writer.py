@@ -3,7 +3,7 @@
 DuckDB's COPY from text inflates gzip with miniz at about the speed of `zcat`, and parses,
 sorts and writes one partition at a time. Here ISA-L inflates (the `isal` package, ~3x faster
 than zlib) and Arrow's CSV reader parses the next partitions in threads (the GIL is released
-in both) while DuckDB sorts the current one by start and writes it from the Arrow table: the
+in both) while DuckDB sorts the current one and writes it from the Arrow table: the
 Parquet files are DuckDB's own, as the text path writes them.
 
 Only files whose every line is a plain record go this way. Arrow is told to fail on anything
@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from flowlake.compact.file_format import PARQUET_OPTIONS, order_by
 from flowlake.errors import LakeError
 from flowlake.lake.discovery import Source
 from flowlake.lake.store import Store
@@ -160,11 +161,9 @@ Job = tuple[str, list[tuple[Source, str, int]], list[str], Path]
 """(name, files of the partition as (source, key, lineage), columns, target)"""
 
 
-def write_partitions(
-    store: Store, jobs: list[Job], con: Any, parquet: str
-) -> dict[str, dict[int, int] | None]:
-    """Each job's partition read by Arrow, then sorted by start and written to its target by
-    DuckDB's COPY with the options `parquet` (DuckDB's own Parquet: the files read as fast as
+def write_partitions(store: Store, jobs: list[Job], con: Any) -> dict[str, dict[int, int] | None]:
+    """Each job's partition read by Arrow, then sorted (file_format) and written to its target
+    by DuckDB's COPY (DuckDB's own Parquet: the files read as fast as
     the ones its COPY from text writes, which Arrow's zstd pages are not; and DuckDB's sort
     stays within its memory limit, where Arrow's would copy the table).
 
@@ -197,12 +196,12 @@ def write_partitions(
                 continue
             table, counts = read
             names = ", ".join(quote(c) for c in [*columns, LINEAGE_COLUMN])
-            order = " ORDER BY start" if "start" in columns else ""  # nulls last
+            order = order_by(columns)
             con.register("flowlake_partition", table)
             try:
                 con.execute(
                     f"COPY (SELECT {names} FROM flowlake_partition{order}) "
-                    f"TO {string_literal(str(target))} {parquet}"
+                    f"TO {string_literal(str(target))} {PARQUET_OPTIONS}"
                 )
             except duckdb.Error as exc:  # a full disk, a spill folder gone
                 raise LakeError(f"cannot write {target}: {str(exc).splitlines()[0]}") from None

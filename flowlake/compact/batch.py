@@ -1,4 +1,4 @@
-"""Writing one batch of source files as hour-partitioned, start-sorted zstd Parquet.
+"""Writing one batch of source files as hour-partitioned, zstd Parquet sorted by action and start.
 
 A batch is written as one Parquet file per (account, region, hour) it holds (per kind of
 source below: `_0` delivered, `_1` undated):
@@ -16,7 +16,7 @@ Source files are of two kinds, each written its own way:
 - delivered: the key says the account, region and hour AWS delivered the file for (AWS's file
   name, or a key with an hour level). The file goes whole to that partition, as AWS files it
   (`hour=` in AWS's Hive layout is the delivery hour; discovery lists an hour past --until for
-  it). Each partition is one COPY straight from its files, sorted by start: no temp table.
+  it). Each partition is one COPY straight from its files, sorted (file_format): no temp table.
 - undated: any other file (a folder of captures, one file, a CloudWatch export; a key with a
   day but no hour). Its records are filed by the hour their flow started: DuckDB reads these
   files once into a temp table with each row's partition, and copies each partition from it.
@@ -38,6 +38,7 @@ from typing import Any
 
 from flowlake import registry
 from flowlake.compact import arrow_writer
+from flowlake.compact.file_format import PARQUET_OPTIONS, order_by
 from flowlake.engines.duckdb import DuckDBEngine
 from flowlake.engines.duckdb_conn import connect
 from flowlake.errors import LakeError
@@ -60,8 +61,6 @@ _SAFE_VALUE = re.compile(r"[0-9A-Za-z._-]+")
 _LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z
 _BATCH_TABLE = "flowlake_batch"
 _FILES_TABLE = "flowlake_batch_files"
-# zstd level 1: ~10% less CPU than the default level 3, files of the same size for flow logs
-_PARQUET = "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
 # Each kind of source has its own file number: a batch of both may write both to one hour.
 _DELIVERED_FILE, _UNDATED_FILE = 0, 1
 
@@ -279,7 +278,7 @@ def _write_plain_partitions(
     con = connect()
     try:
         _limit(con, replace(resources, memory_limit=arrow_writer.SORT_MEMORY))
-        written = arrow_writer.write_partitions(lake.store, jobs, con, _PARQUET)
+        written = arrow_writer.write_partitions(lake.store, jobs, con)
     finally:
         con.close()
     left = dict(delivered)
@@ -387,7 +386,7 @@ def _write_by_delivery_hour(
     for (account, region, hour), group in sorted(_by_partition(delivered).items()):
         engine.narrow(group)
         data = _ordered(engine.columns())
-        order = " ORDER BY start" if "start" in data else ""
+        order = order_by(data)
         source = " ".join(
             f"WHEN {string_literal(store.reader_path(k))} THEN {lineage[k]}" for k in group
         )
@@ -398,7 +397,7 @@ def _write_by_delivery_hour(
         result = engine.run(
             f"COPY (SELECT {', '.join(quote(c) for c in data)}, "
             f"CAST(CASE {FILENAME} {source} END AS INTEGER) AS {LINEAGE_COLUMN} "
-            f"FROM flow_logs{order}) TO {string_literal(str(target))} {_PARQUET}"
+            f"FROM flow_logs{order}) TO {string_literal(str(target))} {PARQUET_OPTIONS}"
         )
         ((written,),) = result.rows_data.values  # a COPY's one row: the rows it wrote
         if written:
@@ -472,7 +471,7 @@ def _write_by_start_hour(
     partitions = db.execute(
         f"SELECT part_account, part_region, part_hour FROM {_BATCH_TABLE} GROUP BY ALL ORDER BY ALL"
     ).fetchall()
-    order = " ORDER BY start" if "start" in data else ""
+    order = order_by(data)
     names = ", ".join(quote(c) for c in data)
     for account, region, hour in partitions:
         key = partition_key(account, region, hour, batch_id, _UNDATED_FILE)
@@ -482,7 +481,7 @@ def _write_by_start_hour(
             f"WHERE part_account = {string_literal(account)} "
             f"AND part_region = {string_literal(region)} "
             f"AND part_hour = {int(hour)}{order}) "
-            f"TO {string_literal(str(target))} {_PARQUET}"
+            f"TO {string_literal(str(target))} {PARQUET_OPTIONS}"
         ).fetchone()[0]
         out.files[key] = int(written)
     db.execute(f"DROP TABLE {_BATCH_TABLE}")
