@@ -16,7 +16,7 @@ from flowlake.compact import arrow_writer
 from flowlake.compact.manifest import MANIFEST_KEY
 
 from .conftest import upload_folder
-from .helpers import in_compacted_order
+from .helpers import in_compacted_order, parse_json
 from .test_compact import data_files, manifest, partition_of, rows
 
 HEADER = (
@@ -149,6 +149,7 @@ def test_an_hour_with_a_line_arrow_cannot_read_goes_to_duckdb(
     result = cli("compact", "--lake", raw, "--to", dest)
     assert result.code == 0, result.err
     assert (taken.plain, taken.handed_back) == (1, 2)
+    print(result.out, result.err, manifest(dest))
     assert "1 malformed line(s) skipped" in result.out
     entries = {s["path"].rsplit("_", 2)[1]: s for s in manifest(dest)["batches"][0]["sources"]}
     assert entries["20240501T1210Z"]["rows_read"] == 151
@@ -261,3 +262,44 @@ def test_an_hour_of_header_only_files_writes_no_file(tmp_path: Path, cli) -> Non
     }
     assert read == {"20240501T1210Z": 20, "20240501T1310Z": 0}
     assert cli("compact", "--lake", raw, "--to", dest, "--verify").code == 0
+
+
+def test_blank_lines_and_crlf_read_as_duckdb_reads_them(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    raw = tmp_path / "raw"
+    blank = [record(n) for n in range(30)]
+    blank.insert(12, "")  # Arrow: a row of empty values, which a number column refuses
+    aws_file(raw, "20240501T1210Z", blank)
+    crlf = aws_file(raw, "20240501T1310Z", [record(n) for n in range(30, 70)])
+    crlf.write_bytes(gzip.compress(gzip.decompress(crlf.read_bytes()).replace(b"\n", b"\r\n")))
+    lone = [record(n) for n in range(70, 90)]
+    lone[4] += "\r" + record(4)  # two records to Arrow, which ends a line there too
+    broken = aws_file(raw, "20240501T1530Z", lone)  # and DuckDB's parser cannot go on
+    strings = aws_file(raw, "20240501T1420Z", [], flow_log="0fedcba9876543210")
+    lines = ["srcaddr dstaddr action", "10.1.0.1 10.2.0.1 ACCEPT", "", "10.1.0.2 10.2.0.2 REJECT"]
+    strings.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))  # no number column
+    taken = PathsTaken(monkeypatch)
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", raw, "--to", dest)
+    assert result.code == 0, result.err
+    # CRLF is plain; a lone CR is DuckDB's, and so is a format without a number column
+    assert (taken.plain, taken.handed_back) == (1, 2)
+    read = {
+        s["path"].rsplit("_", 2)[1]: s["rows_read"] for s in manifest(dest)["batches"][0]["sources"]
+    }
+    assert read == {"20240501T1210Z": 30, "20240501T1310Z": 40, "20240501T1420Z": 2} | {
+        "20240501T1530Z": 0  # skipped whole and named, as a corrupt gzip is
+    }
+    assert f"skipped {broken}: not a readable flow-log file" in result.err
+    queried = cli("query", "flows", "--lake", raw, "--format", "json", "-p", "limit=1000")
+    assert queried.code == 0 and len(parse_json(queried.out)) == 72
+    assert f"skipped {broken}" in queried.err
+    with monkeypatch.context() as m:
+        m.setattr(arrow_writer, "MAX_PARTITION_BYTES", 0)  # every hour by DuckDB's reader
+        assert cli("compact", "--lake", raw, "--to", tmp_path / "duckdb").code == 0
+    ours, theirs = compacted_rows(dest), compacted_rows(tmp_path / "duckdb")
+    assert {p: sorted(r, key=repr) for p, r in ours.items()} == {
+        p: sorted(r, key=repr) for p, r in theirs.items()
+    }
+    assert not any(value == "" for rows_ in ours.values() for row in rows_ for value in row)

@@ -43,12 +43,20 @@ class NotPlain(Exception):
 
 
 def eligible(source: Source) -> bool:
-    """A text file with known column types (Parquet files go to DuckDB)."""
-    return source.kind == "text" and all(duckdb_type(c) in _ARROW_TYPES for c in source.fields)
+    """A text file with known column types (Parquet files go to DuckDB), one of them a number:
+    Arrow reads a blank line as a row of empty strings, which only a number column refuses."""
+    types = [duckdb_type(c) for c in source.fields]
+    return (
+        source.kind == "text"
+        and all(t in _ARROW_TYPES for t in types)
+        and any(t != "VARCHAR" for t in types)
+    )
 
 
-def _records(store: Store, source: Source, key: str) -> bytes:
-    """A file's record lines, inflated, without its header line, ending with a newline."""
+def _records(store: Store, source: Source, key: str) -> tuple[bytes, int]:
+    """A file's text, inflated and ending with a newline, and where its records start (after
+    its header line). An offset rather than a slice: a copy of a whole file costs as much as
+    counting its lines, and every new buffer that size is fresh memory the kernel zeroes."""
     from isal import igzip
 
     try:
@@ -59,10 +67,9 @@ def _records(store: Store, source: Source, key: str) -> bytes:
         raise NotPlain(str(exc)) from None  # reader meets it again and says what it is
     if not data:
         raise NotPlain("empty file")
-    if source.header:
-        newline = data.find(b"\n")
-        data = data[newline + 1 :] if newline >= 0 else b""
-    return data if not data or data.endswith(b"\n") else data + b"\n"
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    return data, data.find(b"\n") + 1 if source.header else 0
 
 
 def _read(store: Store, source: Source, members: list[tuple[str, int]]) -> tuple[Any, list[int]]:
@@ -72,12 +79,12 @@ def _read(store: Store, source: Source, members: list[tuple[str, int]]) -> tuple
     import pyarrow as pa
 
     tables, lines = [], []
-    chunk: list[tuple[bytes, int]] = []
+    chunk: list[tuple[bytes, int, int]] = []
     size = 0
     for n, (key, lineage) in enumerate(members):
-        body = _records(store, source, key)
-        chunk.append((body, lineage))
-        size += len(body)
+        text, start = _records(store, source, key)
+        chunk.append((text, start, lineage))
+        size += len(text) - start
         if n == len(members) - 1 or size >= _PARSE_BYTES:
             table, rows = _parse(source, chunk)
             tables.append(table)
@@ -86,17 +93,17 @@ def _read(store: Store, source: Source, members: list[tuple[str, int]]) -> tuple
     return pa.concat_tables(tables), lines
 
 
-def _parse(source: Source, files: list[tuple[bytes, int]]) -> tuple[Any, list[int]]:
-    """Record lines of files of one format ((text, lineage) pairs) parsed as one table; and
-    the rows of each file."""
+def _parse(source: Source, files: list[tuple[bytes, int, int]]) -> tuple[Any, list[int]]:
+    """Record lines of files of one format ((text, where its records start, lineage)) parsed
+    as one table; and the rows of each file."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as csv
 
-    lines = [body.count(b"\n") for body, _ in files]
+    views = [memoryview(text)[start:] for text, start, _ in files]
     try:
         table = csv.read_csv(
-            pa.BufferReader(b"".join(body for body, _ in files)),
+            pa.BufferReader(pa.py_buffer(views[0] if len(views) == 1 else b"".join(views))),
             read_options=csv.ReadOptions(column_names=list(source.fields)),
             parse_options=csv.ParseOptions(
                 delimiter=" ", quote_char=False, escape_char=False, ignore_empty_lines=False
@@ -110,12 +117,16 @@ def _parse(source: Source, files: list[tuple[bytes, int]]) -> tuple[Any, list[in
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise NotPlain(str(exc).splitlines()[0]) from None
-    if table.num_rows != sum(lines):  # a line ending DuckDB might not split the same way
-        raise NotPlain(f"{table.num_rows} records in {sum(lines)} lines")
+    if len(files) == 1 and files[0][0].find(b"\r") < 0:  # "\n" ends every line: a line a row
+        lines = [table.num_rows]
+    else:
+        lines = [text.count(b"\n", start) for text, start, _ in files]
+        if table.num_rows != sum(lines):  # a line ending DuckDB might not split the same way
+            raise NotPlain(f"{table.num_rows} records in {sum(lines)} lines")
     lineage = pa.chunked_array(
         [
             pc.fill_null(pa.nulls(n, pa.int32()), pa.scalar(file, pa.int32()))
-            for (_, file), n in zip(files, lines, strict=True)
+            for (_, _, file), n in zip(files, lines, strict=True)
         ],
         type=pa.int32(),
     )
@@ -179,6 +190,11 @@ def write_partitions(store: Store, jobs: list[Job], con: Any) -> dict[str, dict[
         pa.jemalloc_set_decay_ms(0)  # freed tables go back to the system: RSS stays what is live
     except NotImplementedError:  # a pyarrow built without jemalloc
         pass
+    # DuckDB keeps the blocks of one hour's sort for the next rather than handing them back to
+    # the kernel and faulting in fresh zeroed pages: ~10% of compaction's time at 10M records
+    # (13.2-15.4 s became 12.3-13.9 s, interleaved), ~70 MB more resident
+    con.execute(f"SET block_allocator_memory = {string_literal(SORT_MEMORY)}")
+    con.execute("SET allocator_flush_threshold = '1GB'")
     ahead = max(1, os.cpu_count() or 1)  # partitions read in advance: memory stays bounded
     done: dict[str, dict[int, int] | None] = {}
     with ThreadPoolExecutor(max_workers=ahead) as pool:

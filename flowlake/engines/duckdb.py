@@ -27,7 +27,9 @@ from flowlake.lake.view import (
 # Columns of flow_logs that flowlake derives: a file that has them is no flow log.
 _COMPUTED_COLUMNS = {"start_time", "end_time", FILENAME}
 
-_IO_ERROR = re.compile(r"(gzip|GZIP|decompress|zlib|Parquet|parquet|magic bytes)")
+_IO_ERROR = re.compile(
+    r"(gzip|GZIP|decompress|zlib|Parquet|parquet|magic bytes|CSV Parser state machine)"
+)
 
 
 class DuckDBEngine:
