@@ -174,9 +174,9 @@ Job = tuple[str, list[tuple[Source, str, int]], list[str], Path]
 
 def write_partitions(store: Store, jobs: list[Job], con: Any) -> dict[str, dict[int, int] | None]:
     """Each job's partition read by Arrow, then sorted (file_format) and written to its target
-    by DuckDB's COPY (DuckDB's own Parquet: the files read as fast as
-    the ones its COPY from text writes, which Arrow's zstd pages are not; and DuckDB's sort
-    stays within its memory limit, where Arrow's would copy the table).
+    by DuckDB's COPY: DuckDB's own Parquet, whose files read as fast as the ones its COPY from
+    text writes, which Arrow's zstd pages do not; and DuckDB's sort stays within its memory
+    limit, where Arrow's would copy the table.
 
     Arrow reads the next partitions while DuckDB writes one. Returns rows per lineage for
     each job, None for a partition left to DuckDB's text reader.
