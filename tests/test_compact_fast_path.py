@@ -303,3 +303,25 @@ def test_blank_lines_and_crlf_read_as_duckdb_reads_them(
         p: sorted(r, key=repr) for p, r in theirs.items()
     }
     assert not any(value == "" for rows_ in ours.values() for row in rows_ for value in row)
+
+
+def test_a_rejects_filter_can_skip_the_row_groups_of_accepted_traffic(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow.parquet as pq
+
+    raw = tmp_path / "raw"
+    # more records than one row group holds (DuckDB writes 122,880), one in ten rejected
+    lines = [record(n, action="REJECT" if n % 10 == 0 else "ACCEPT") for n in range(150_000)]
+    aws_file(raw, "20240501T1210Z", lines)
+    dest = tmp_path / "compacted"
+    assert cli("compact", "--lake", raw, "--to", dest).code == 0
+    (file,) = data_files(dest)
+    metadata = pq.ParquetFile(dest / file).metadata
+    action = metadata.schema.names.index("action")
+    ranges = []
+    for group in range(metadata.num_row_groups):
+        stats = metadata.row_group(group).column(action).statistics
+        ranges.append((stats.min, stats.max))
+    assert len(ranges) >= 2
+    # sorted by start alone, every row group would span ACCEPT..REJECT and none could be skipped
+    assert ("ACCEPT", "ACCEPT") in ranges
+    assert sum(lo <= "REJECT" <= hi for lo, hi in ranges) == 1
