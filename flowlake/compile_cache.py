@@ -3,8 +3,10 @@
 Compiling a template costs Jinja and sqlglot: about 0.3 s of imports on every command, for
 SQL that changes only when the template, its parameters, the window, the macros, flowlake's
 compiler or sqlglot change. Every one of those is in the key, so a hit is the SQL the compiler
-would write now; a miss compiles and stores. The cache is an optimisation only: any error
-reading or writing it is ignored, and `FLOWLAKE_CACHE_DIR=off` turns it off.
+would write now; a miss compiles and stores. (A window is keyed by its shape: the compiler puts
+its times into the cached SQL, see flowlake.compiler.compile_query.) The cache is an
+optimisation only: any error reading or writing it is ignored, and `FLOWLAKE_CACHE_DIR=off`
+turns it off.
 
     $FLOWLAKE_CACHE_DIR, else $XDG_CACHE_HOME/flowlake, else ~/.cache/flowlake
         sql/<sha256 of the key>.json   {"sql": ..., "source": ...}
