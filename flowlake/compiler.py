@@ -23,7 +23,11 @@ DAY_FORMAT = "%Y/%m/%d"
 
 @dataclass(frozen=True)
 class WindowContext:
-    """The time window as templates see it: SQL literals, and Athena's partition days."""
+    """The time window as templates see it: SQL literals, and Athena's partition days.
+
+    Templates put these into the SQL as they are and never branch on them: the compiled SQL is
+    cached per window shape with stand-in values (compile_query), and each window's own values
+    replace them in the text."""
 
     since: str | None = None
     until: str | None = None
