@@ -45,6 +45,12 @@ class PathsTaken:
         monkeypatch.setattr(arrow_writer, "read_partition", counting)
 
 
+def row_multisets(dest: Path) -> dict[tuple[str, str, str], list[tuple[Any, ...]]]:
+    """compacted_rows with each partition's rows in a fixed order: rows that tie on the sort
+    key may come in any order, so two lakes compare as multisets."""
+    return {p: sorted(rows, key=repr) for p, rows in compacted_rows(dest).items()}
+
+
 def compacted_rows(dest: Path) -> dict[tuple[str, str, str], list[tuple[Any, ...]]]:
     """Every row of every data file (lineage included), by partition, in file order."""
     con = duckdb.connect()
@@ -118,10 +124,7 @@ def test_fast_path_writes_exactly_what_duckdb_writes(
         slow = cli("compact", "--lake", src.root, "--to", tmp_path / "duckdb")
     assert slow.code == 0, slow.err
 
-    ours, theirs = compacted_rows(tmp_path / "fast"), compacted_rows(tmp_path / "duckdb")
-    assert ours.keys() == theirs.keys()
-    for partition in ours:  # ties on start may come in any order: compare as multisets
-        assert sorted(ours[partition], key=repr) == sorted(theirs[partition], key=repr)
+    assert row_multisets(tmp_path / "fast") == row_multisets(tmp_path / "duckdb")
     assert in_order(tmp_path / "fast")
     assert rows(str(tmp_path / "fast")) == src.records
     sources = lambda dest: {s["path"]: s for b in manifest(dest)["batches"] for s in b["sources"]}  # noqa: E731
@@ -239,10 +242,7 @@ def test_s3_sources_take_the_fast_path(
     assert rows(str(dest)) == 200 + 60 + 39
     local = tmp_path / "from-folder"
     assert cli("compact", "--lake", raw, "--to", local).code == 0
-    ours, theirs = compacted_rows(dest), compacted_rows(local)
-    assert {p: sorted(r, key=repr) for p, r in ours.items()} == {
-        p: sorted(r, key=repr) for p, r in theirs.items()
-    }
+    assert row_multisets(dest) == row_multisets(local)
     checked = cli(
         "compact", "--lake", "s3://fast-path-logs/vpc/", "--to", dest, "--verify", *common
     )
@@ -298,10 +298,8 @@ def test_blank_lines_and_crlf_read_as_duckdb_reads_them(
     with monkeypatch.context() as m:
         m.setattr(arrow_writer, "MAX_PARTITION_BYTES", 0)  # every hour by DuckDB's reader
         assert cli("compact", "--lake", raw, "--to", tmp_path / "duckdb").code == 0
-    ours, theirs = compacted_rows(dest), compacted_rows(tmp_path / "duckdb")
-    assert {p: sorted(r, key=repr) for p, r in ours.items()} == {
-        p: sorted(r, key=repr) for p, r in theirs.items()
-    }
+    ours = row_multisets(dest)
+    assert ours == row_multisets(tmp_path / "duckdb")
     assert not any(value == "" for rows_ in ours.values() for row in rows_ for value in row)
 
 

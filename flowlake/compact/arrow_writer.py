@@ -97,7 +97,6 @@ def _parse(source: Source, files: list[tuple[bytes, int, int]]) -> tuple[Any, li
     """Record lines of files of one format ((text, where its records start, lineage)) parsed
     as one table; and the rows of each file."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as csv
 
     views = [memoryview(text)[start:] for text, start, _ in files]
@@ -125,7 +124,7 @@ def _parse(source: Source, files: list[tuple[bytes, int, int]]) -> tuple[Any, li
             raise NotPlain(f"{table.num_rows} records in {sum(lines)} lines")
     lineage = pa.chunked_array(
         [
-            pc.fill_null(pa.nulls(n, pa.int32()), pa.scalar(file, pa.int32()))
+            pa.repeat(pa.scalar(file, pa.int32()), n)
             for (_, _, file), n in zip(files, lines, strict=True)
         ],
         type=pa.int32(),
