@@ -90,6 +90,12 @@ def compact(
             + (f" ({len(done.replaced)} batch(es) rewritten)" if done.replaced else "")
         )
     print(f"{done.up_to_date} source file(s) up to date (compacted before, unchanged)")
+    copied = done.companions
+    if copied.config or copied.cloudtrail:
+        print(
+            f"copied {copied.config} network-config file(s) and {copied.cloudtrail} CloudTrail "
+            "file(s) the compacted lake did not have"
+        )
     report(done.warnings, [])
     if done.pending:
         for line in done.pending:

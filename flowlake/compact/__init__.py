@@ -8,7 +8,9 @@ A run:
 3. lists the source lake (only the days of the lake's window, if it has one) and keeps the files
    the manifest does not hold yet, or holds with another size or tag (mtime locally, ETag on S3);
 4. writes them in batches of about `batch_bytes` (flowlake.compact.batch): staged, checked (rows
-   read = rows in the staged Parquet files), put in place, then committed in the manifest.
+   read = rows in the staged Parquet files), put in place, then committed in the manifest;
+5. copies the lake's network-config snapshots and CloudTrail logs that the destination lacks
+   (flowlake.compact.companions), so every query answers on the copy as on the lake.
 
 A changed source is recompacted with the rest of its batch: the batch is written again from its
 sources as they are now and replaces the old one in the manifest, whose files are then deleted,
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from flowlake import registry
 from flowlake.compact.batch import BatchOutput, Resources, batch_sources, write_batch
+from flowlake.compact.companions import CompanionReport, copy_companions
 from flowlake.compact.destination import Destination, open_destination
 from flowlake.compact.manifest import (
     Batch,
@@ -63,6 +66,7 @@ class CompactReport:
     up_to_date: int = 0  # sources already compacted and unchanged
     pending: list[str] = field(default_factory=list)  # changed sources left as they were, why
     warnings: list[str] = field(default_factory=list)
+    companions: CompanionReport = field(default_factory=CompanionReport)  # config, CloudTrail
 
     @property
     def sources(self) -> int:
@@ -341,6 +345,8 @@ def compact(
                 f"batch {number}/{len(work)}: committed {batch.rows_written:,} rows in "
                 f"{len(batch.files)} Parquet file(s)"
             )
+        destination.renew()
+        report.companions = copy_companions(lake, destination, say)
     return report
 
 

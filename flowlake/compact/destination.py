@@ -56,6 +56,10 @@ class Destination(Protocol):
         """Every file under the data root (AWSLogs/)."""
         ...
 
+    def files(self, prefix: str) -> list[ObjectInfo]:
+        """Every file under `prefix` (none when it does not exist)."""
+        ...
+
     def mark(self, batch_id: str) -> None:
         """Record, durably, that `batch_id`'s files may be in place without being committed."""
         ...
@@ -144,9 +148,12 @@ class LocalDestination:
         _fsync(path.parent)  # the rename itself must survive a crash
 
     def data_files(self) -> list[ObjectInfo]:
-        if not (self.root / DATA_ROOT).is_dir():
+        return self.files(DATA_ROOT)
+
+    def files(self, prefix: str) -> list[ObjectInfo]:
+        if not (self.root / prefix).is_dir():
             return []
-        return list(LocalStore(self.root).walk(DATA_ROOT))
+        return list(LocalStore(self.root).walk(prefix))
 
     def mark(self, batch_id: str) -> None:
         folder = self.root / PENDING_DIR
@@ -307,7 +314,10 @@ class S3Destination:
         self._manifest_etag = etag
 
     def data_files(self) -> list[ObjectInfo]:
-        return list(self.store.walk(DATA_ROOT))
+        return self.files(DATA_ROOT)
+
+    def files(self, prefix: str) -> list[ObjectInfo]:
+        return list(self.store.walk(prefix))
 
     def mark(self, batch_id: str) -> None:
         self._put(PENDING_DIR + batch_id, b"")

@@ -8,7 +8,9 @@
 - no data file outside the committed batches (an interrupted run's leftovers are visible to
   queries until the next compaction deletes them);
 - each compacted source still in the lake and unchanged: a fresh read gives the rows (and
-  malformed lines) the manifest recorded.
+  malformed lines) the manifest recorded;
+- each network-config and CloudTrail file of the lake (flowlake.compact.companions) is in the
+  compacted lake with the same size.
 
 New, changed and vanished sources are reported but are not differences: they are work for the
 next run, or raw logs that have expired.
@@ -20,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowlake.compact.companions import check_companions
 from flowlake.compact.destination import open_destination
 from flowlake.compact.manifest import Batch, batch_of, source_identity
 from flowlake.lake import Lake
@@ -213,6 +216,15 @@ def verify(lake: Lake, to: str) -> VerifyReport:
     new = [k for i, k in current.items() if i not in entries]
     if new:
         report.notes.append(f"{len(new)} source file(s) not compacted yet")
+    companions = check_companions(lake, destination)
+    report.differences += [
+        f"{key}: not the size it has in the lake" for key in companions.different
+    ]
+    if companions.missing:
+        report.notes.append(
+            f"{len(companions.missing)} network-config or CloudTrail file(s) not copied yet "
+            f"({companions.missing[0]} ...): the next compaction copies them"
+        )
     rows, malformed = _recount(lake, discovery, set(unchanged))
     report.sources_checked = len(unchanged)
     for key, entry in sorted(unchanged.items()):

@@ -74,7 +74,7 @@ def find_files(store: Store, window: TimeWindow) -> tuple[list[ObjectInfo], bool
     """CloudTrail log files for the window, and whether any CloudTrail folder was found."""
     wanted, _ = days(window)
     found: list[ObjectInfo] = []
-    trails = list(_trail_roots(store))
+    trails = list(trail_roots(store))
     for root in trails:  # .../CloudTrail/
         for region in store.list_dir(root)[0]:
             for day in wanted:
@@ -83,7 +83,7 @@ def find_files(store: Store, window: TimeWindow) -> tuple[list[ObjectInfo], bool
     return found, bool(trails)
 
 
-def _trail_roots(store: Store) -> Iterator[str]:
+def trail_roots(store: Store) -> Iterator[str]:
     """`AWSLogs/<account>/CloudTrail/` folders, with an organization level or not."""
     top, _ = store.list_dir("")
     bases = ["AWSLogs/"] if "AWSLogs/" in top else []
@@ -99,6 +99,11 @@ def _trail_roots(store: Store) -> Iterator[str]:
                     and f"{account}CloudTrail/" in (store.list_dir(account)[0])
                 ):
                     yield f"{account}CloudTrail/"
+
+
+def trail_root_of(key: str) -> str:
+    """The `.../CloudTrail/` folder a CloudTrail file's key is under."""
+    return key[: key.index("/CloudTrail/") + len("/CloudTrail/")]
 
 
 def read_events(con: Any, paths: list[str]) -> list[dict[str, Any]]:

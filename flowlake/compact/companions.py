@@ -1,0 +1,137 @@
+"""The raw lake's other data, copied beside its compacted flow logs: network-config snapshots
+(`config/`) and CloudTrail logs (`AWSLogs/[o-org/]<account>/CloudTrail/`).
+
+Queries read both from the lake they are given: reject-attribution, the config audits and
+diagnose read the config tables, config-changes and diagnose read CloudTrail. A compacted lake
+without them failed every such query that its raw lake answers. The files are copied as they
+are: a config snapshot is a few small Parquet files, already what readers want, and CloudTrail
+files are read by day for their few network calls, as in the raw lake.
+
+- What: every file under `config/` (every snapshot, whatever the window: a query uses the
+  newest one of each table and scope), and the CloudTrail files of the days a query of
+  compaction's --since/--until reads (the day before --since too; without --since, every day).
+- Incremental: a file already in the destination with the same size is not copied again.
+  Snapshot parts, snapshot manifests and CloudTrail files are never rewritten in place, so a
+  size is identity enough.
+- Atomic: each file is staged, then published (renamed into place locally, one PUT on S3). A
+  snapshot's parts are published before its manifest (`config/_snapshots/<id>.json`), which
+  is its commit for readers: a run killed midway leaves at most parts no reader uses, which
+  the rerun completes.
+"""
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flowlake.compact.destination import Destination
+from flowlake.lake import Lake
+from flowlake.lake.layout import date_in_key
+from flowlake.lake.store import ObjectInfo, Store
+from flowlake.netconfig import cloudtrail
+from flowlake.netconfig.storage import CONFIG_DIR, MANIFEST_DIR
+
+_STAGING = "companions"
+
+
+@dataclass
+class CompanionReport:
+    config: int = 0  # files copied by this run
+    cloudtrail: int = 0
+    up_to_date: int = 0  # already in the destination
+    missing: list[str] = field(default_factory=list)  # not in the destination (verify)
+    different: list[str] = field(default_factory=list)  # another size there (verify)
+
+
+def _before_until(key: str, lake: Lake) -> bool:
+    """A CloudTrail file of a day up to the one a query up to --until reads (all without it)."""
+    found, until = date_in_key(key), lake.window.until
+    if found is None:
+        return False  # not where CloudTrail writes its logs
+    return until is None or date(*found[:3]) <= (until + timedelta(hours=1)).date()
+
+
+def source_files(lake: Lake) -> tuple[list[ObjectInfo], list[ObjectInfo]]:
+    """The lake's config files, and its CloudTrail files of the window's days: with --since,
+    the days a query of the window reads (cloudtrail.find_files lists only those); without,
+    every day up to --until."""
+    store: Store = lake.store
+    config = list(store.walk(CONFIG_DIR))
+    if lake.window.since:
+        trails = cloudtrail.find_files(store, lake.window)[0]
+    else:
+        trails = [
+            f
+            for root in cloudtrail.trail_roots(store)
+            for f in store.walk(root)
+            if f.key.endswith((".json.gz", ".json")) and _before_until(f.key, lake)
+        ]
+    return config, trails
+
+
+def _held(lake: Lake, destination: Destination, trails: list[ObjectInfo]) -> dict[str, int]:
+    """Size of each config and CloudTrail file the destination has, listed where the lake's
+    are: the day folders of a window, or the whole trail."""
+    held = {f.key: f.size for f in destination.files(CONFIG_DIR)}
+    if lake.window.since:
+        folders = {f.key.rsplit("/", 1)[0] + "/" for f in trails}
+    else:
+        folders = {cloudtrail.trail_root_of(f.key) for f in trails}
+    for folder in sorted(folders):
+        held.update((f.key, f.size) for f in destination.files(folder))
+    return held
+
+
+def _compare(
+    lake: Lake, destination: Destination
+) -> tuple[list[ObjectInfo], list[ObjectInfo], CompanionReport]:
+    """The config and CloudTrail files the destination lacks (or holds with another size)."""
+    config, trails = source_files(lake)
+    held = _held(lake, destination, trails)
+    report = CompanionReport()
+    wanted: list[list[ObjectInfo]] = [[], []]
+    for n, files in enumerate((config, trails)):
+        for f in files:
+            if f.key not in held:
+                report.missing.append(f.key)
+            elif held[f.key] != f.size:
+                report.different.append(f.key)
+            else:
+                report.up_to_date += 1
+                continue
+            wanted[n].append(f)
+    return wanted[0], wanted[1], report
+
+
+def copy_companions(
+    lake: Lake, destination: Destination, say: Callable[[str], None] = lambda _: None
+) -> CompanionReport:
+    """Copy the config and CloudTrail files the destination lacks; returns what was copied."""
+    config, trails, report = _compare(lake, destination)
+    if not config and not trails:
+        return report
+    say(f"copying {len(config)} network-config and {len(trails)} CloudTrail file(s)")
+    staging = destination.staging(_STAGING)
+
+    def stage(f: ObjectInfo) -> str:
+        target = staging / f.key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(lake.store.read(f.key))
+        return f.key
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = list(pool.map(stage, config + trails))
+    commits = [k for k in keys if k.startswith(MANIFEST_DIR)]
+    destination.publish(staging, [k for k in keys if k not in commits])
+    destination.publish(staging, commits)  # a snapshot is read once its manifest is there
+    destination.clear_staging()
+    report.config, report.cloudtrail = len(config), len(trails)
+    return report
+
+
+def check_companions(lake: Lake, destination: Destination) -> CompanionReport:
+    """What --verify says of them: files not copied yet, and files that differ."""
+    return _compare(lake, destination)[2]
+
+
+__all__ = ["CompanionReport", "check_companions", "copy_companions", "source_files"]
