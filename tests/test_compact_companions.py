@@ -150,3 +150,8 @@ def test_s3_to_s3_copies_config_and_cloudtrail(raw: sl.SampleLake, cli, s3) -> N
         on_raw = cli("query", query, "--lake", src, "-f", "json", *WINDOW, *common)
         assert on_s3.code == on_raw.code == 0, on_s3.err + on_raw.err
         assert parse_json(on_s3.out) == parse_json(on_raw.out) != []
+
+    # and Athena's config tables for the copy read its own config
+    ddl = cli("athena", "ddl", "--lake", dest, "--config", *common)
+    assert ddl.code == 0, ddl.err
+    assert "LOCATION 's3://compacted/vpc/config/security_group_rules/'" in ddl.out
