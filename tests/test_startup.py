@@ -1,7 +1,9 @@
 """What a query command imports: start-up is most of a query's time on a compacted lake.
 
-pyarrow (with numpy), sqlglot, Jinja and pydantic each cost 0.1-0.3 s per command. A text
-query whose SQL is cached needs none of them; a regression here shows in every command.
+pyarrow (with numpy), sqlglot, Jinja and pydantic each cost 0.1-0.3 s per command; the
+`duckdb` package around DuckDB's compiled module `_duckdb` another 0.06-0.09 s (it looks up its
+own version through importlib.metadata). A text query whose SQL is cached needs none of them; a
+regression here shows in every command.
 """
 
 import os
@@ -11,7 +13,10 @@ from pathlib import Path
 
 from flowlake import sample_lake as sl
 
-HEAVY = ("pyarrow", "numpy", "sqlglot", "jinja2", "pydantic", "flowlake.compact", "boto3")
+HEAVY = (
+    "pyarrow", "numpy", "sqlglot", "jinja2", "pydantic", "flowlake.compact", "boto3",
+    "duckdb", "importlib.metadata",
+)  # fmt: skip
 
 PROGRAM = """
 import sys

@@ -6,7 +6,7 @@ from typing import Any
 
 from flowlake import registry
 from flowlake.engines.base import Result, Rows
-from flowlake.engines.duckdb_conn import connect, create_s3_secret
+from flowlake.engines.duckdb_conn import connect, create_s3_secret, duckdb_module
 from flowlake.errors import FlowlakeError, LakeError
 from flowlake.lake import Lake
 from flowlake.lake.discovery import Discovery, Source
@@ -370,9 +370,7 @@ def fetch_rows(con: Any, sql: str) -> Rows:
     wall-clock time (the session's zone is UTC) and get their zone back here. Statements other
     than queries (COPY, whose one row is its count; SET; CREATE) run as they are.
     """
-    import duckdb
-
-    if con.extract_statements(sql)[-1].type != duckdb.StatementType.SELECT:
+    if con.extract_statements(sql)[-1].type != duckdb_module().StatementType.SELECT:
         cursor = con.execute(sql)
         described = cursor.description or []
         rows = cursor.fetchall() if described else []
