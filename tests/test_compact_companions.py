@@ -155,3 +155,18 @@ def test_s3_to_s3_copies_config_and_cloudtrail(raw: sl.SampleLake, cli, s3) -> N
     ddl = cli("athena", "ddl", "--lake", dest, "--config", *common)
     assert ddl.code == 0, ddl.err
     assert "LOCATION 's3://compacted/vpc/config/security_group_rules/'" in ddl.out
+
+
+def test_a_lake_that_is_the_awslogs_folder(raw: sl.SampleLake, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """`--lake .../AWSLogs`: its trail is `<account>/CloudTrail/`, and goes under the compacted
+    lake's own AWSLogs/, where queries of it look."""
+    lake, dest = raw.root / "AWSLogs", tmp_path / "compacted"
+    result = cli("compact", "--lake", lake, "--to", dest)
+    assert result.code == 0, result.err
+    trails = files_under(raw.root, "AWSLogs/*/CloudTrail")
+    assert trails and files_under(dest, "AWSLogs/*/CloudTrail") == trails
+    changes = ["query", "config-changes", "-f", "json", *WINDOW]
+    on_raw = cli(*changes, "--lake", lake)
+    assert on_raw.code == 0 and parse_json(on_raw.out), on_raw.err
+    assert cli(*changes, "--lake", dest).out == on_raw.out
+    assert "copied" not in cli("compact", "--lake", lake, "--to", dest).out

@@ -69,14 +69,22 @@ def source_files(lake: Lake) -> tuple[list[ObjectInfo], list[ObjectInfo]]:
     return config, trails
 
 
+def copy_key(key: str) -> str:
+    """Where a file goes in the compacted lake: its key, under `AWSLogs/` when the lake is
+    that folder itself (the compacted lake is always the folder above it)."""
+    if key.startswith(CONFIG_DIR) or key.startswith("AWSLogs/"):
+        return key
+    return f"AWSLogs/{key}"
+
+
 def _held(lake: Lake, destination: Destination, trails: list[ObjectInfo]) -> dict[str, int]:
     """Size of each config and CloudTrail file the destination has, listed where the lake's
-    are: the day folders of a window, or the whole trail."""
+    go: the day folders of a window, or the whole trail."""
     held = {f.key: f.size for f in destination.files(CONFIG_DIR)}
     if lake.window.since:
-        folders = {f.key.rsplit("/", 1)[0] + "/" for f in trails}
+        folders = {copy_key(f.key).rsplit("/", 1)[0] + "/" for f in trails}
     else:
-        folders = {cloudtrail.trail_root_of(f.key) for f in trails}
+        folders = {cloudtrail.trail_root_of(copy_key(f.key)) for f in trails}
     for folder in sorted(folders):
         held.update((f.key, f.size) for f in destination.files(folder))
     return held
@@ -92,10 +100,11 @@ def _compare(
     wanted: list[list[ObjectInfo]] = [[], []]
     for n, files in enumerate((config, trails)):
         for f in files:
-            if f.key not in held:
-                report.missing.append(f.key)
-            elif held[f.key] != f.size:
-                report.different.append(f.key)
+            there = copy_key(f.key)
+            if there not in held:
+                report.missing.append(there)
+            elif held[there] != f.size:
+                report.different.append(there)
             else:
                 report.up_to_date += 1
                 continue
@@ -114,10 +123,11 @@ def copy_companions(
     staging = destination.staging(_STAGING)
 
     def stage(f: ObjectInfo) -> str:
-        target = staging / f.key
+        key = copy_key(f.key)
+        target = staging / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(lake.store.read(f.key))
-        return f.key
+        return key
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         keys = list(pool.map(stage, config + trails))
