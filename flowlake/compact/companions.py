@@ -3,7 +3,7 @@
 
 Queries read both from the lake they are given: reject-attribution, the config audits and
 diagnose read the config tables, config-changes and diagnose read CloudTrail. A compacted lake
-without them failed every such query that its raw lake answers. The files are copied as they
+without them would fail every such query that its raw lake answers. The files are copied as they
 are: a config snapshot is a few small Parquet files, already what readers want, and CloudTrail
 files are read by day for their few network calls, as in the raw lake.
 
@@ -38,7 +38,6 @@ _STAGING = "companions"
 class CompanionReport:
     config: int = 0  # files copied by this run
     cloudtrail: int = 0
-    up_to_date: int = 0  # already in the destination
     missing: list[str] = field(default_factory=list)  # not in the destination (verify)
     different: list[str] = field(default_factory=list)  # another size there (verify)
 
@@ -106,8 +105,7 @@ def _compare(
             elif held[there] != f.size:
                 report.different.append(there)
             else:
-                report.up_to_date += 1
-                continue
+                continue  # already there
             wanted[n].append(f)
     return wanted[0], wanted[1], report
 
