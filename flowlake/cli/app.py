@@ -279,6 +279,7 @@ def demo(
         f"\nTry: flowlake query reject-attribution --lake {sample.root}\n"
         f"     flowlake query sg-vs-nacl --lake {sample.root}\n"
         f"     flowlake diagnose --src 192.0.2.10 --dst 10.0.1.10 --port 80 --lake {sample.root}\n"
+        f"     flowlake compact --lake {sample.root} --to {sample.root}-compacted\n"
         f"     flowlake sql reject-by-port --dialect athena",
         file=sys.stderr,
     )
