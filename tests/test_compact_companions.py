@@ -1,5 +1,6 @@
-"""A compacted lake answers every query as its raw lake does: compaction copies the network-config
-snapshots and CloudTrail logs beside the flow logs (flowlake.compact.companions)."""
+"""A compacted lake answers every query as its raw lake does (the catalogue, the Insights queries,
+diagnose): compaction copies the network-config snapshots and CloudTrail logs beside the flow
+logs (flowlake.compact.companions)."""
 
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from flowlake.netconfig.sample import write_sample_network
 
 from .conftest import upload_folder
 from .helpers import parse_json
+from .test_insights import ALL_QUERIES as ALL_INSIGHTS
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 WINDOW = ["--since", "2024-05-01T08:00Z", "--until", "2024-05-01T12:00Z"]
@@ -69,6 +71,14 @@ def test_every_query_answers_the_same_on_the_compacted_lake(
     needs_config = [n for n, spec in catalog().items() if spec.tables]
     assert len(needs_config) >= 10 and any(expected[n][1] for n in needs_config)
     assert answers(cli, dest) == expected
+
+    answered = 0
+    for name, (insights, _) in sorted(ALL_INSIGHTS.items()):  # the seeds' and AWS's queries
+        run = ["insights", insights, "-f", "json", *WINDOW]
+        on_raw, on_copy = cli(*run, "--lake", raw.root), cli(*run, "--lake", dest)
+        assert on_raw.code == 0 and on_copy.out == on_raw.out, name
+        answered += bool(parse_json(on_raw.out))
+    assert answered > len(ALL_INSIGHTS) // 2
 
     diagnose = ["diagnose", "--src", "192.0.2.10", "--dst", "10.0.1.10", "--port", "80", *WINDOW]
     on_raw = cli(*diagnose, "--lake", raw.root)
