@@ -347,6 +347,7 @@ def compact(
             )
         destination.renew()
         report.companions = copy_companions(lake, destination, say)
+        report.warnings += report.companions.warnings
     return report
 
 

@@ -17,14 +17,19 @@ files are read by day for their few network calls, as in the raw lake.
   snapshot's parts are published before its manifest (`config/_snapshots/<id>.json`), which
   is its commit for readers: a run killed midway leaves at most parts no reader uses, which
   the rerun completes.
+- Second to the flow logs: they are committed before, so a file that cannot be read (a trail
+  object lifecycled to Glacier, a prefix the role may not list) is a warning that the next run
+  tries again, not a failed run; an error with --strict.
 """
 
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flowlake.compact.destination import Destination
+from flowlake.errors import LakeError
 from flowlake.lake import Lake
 from flowlake.lake.layout import date_in_key
 from flowlake.lake.store import ObjectInfo, Store
@@ -38,6 +43,7 @@ _STAGING = "companions"
 class CompanionReport:
     config: int = 0  # files copied by this run
     cloudtrail: int = 0
+    warnings: list[str] = field(default_factory=list)  # what could not be copied
     missing: list[str] = field(default_factory=list)  # not in the destination (verify)
     different: list[str] = field(default_factory=list)  # another size there (verify)
 
@@ -110,30 +116,64 @@ def _compare(
     return wanted[0], wanted[1], report
 
 
+_SNAPSHOT_PART = re.compile(r"/snapshot=([^/]+)/")
+
+
+def _snapshot_of(key: str) -> str | None:
+    """The snapshot a config file belongs to: a part's `snapshot=<id>` folder, a manifest's
+    name (`config/_snapshots/<id>.json`)."""
+    if key.startswith(MANIFEST_DIR):
+        return key.removeprefix(MANIFEST_DIR).removesuffix(".json")
+    found = _SNAPSHOT_PART.search(key) if key.startswith(CONFIG_DIR) else None
+    return found[1] if found else None
+
+
 def copy_companions(
     lake: Lake, destination: Destination, say: Callable[[str], None] = lambda _: None
 ) -> CompanionReport:
     """Copy the config and CloudTrail files the destination lacks; returns what was copied."""
-    config, trails, report = _compare(lake, destination)
+    try:
+        config, trails, report = _compare(lake, destination)
+    except LakeError as exc:
+        if lake.strict:
+            raise
+        return CompanionReport(warnings=[f"network config and CloudTrail not copied: {exc}"])
     if not config and not trails:
         return report
     say(f"copying {len(config)} network-config and {len(trails)} CloudTrail file(s)")
     staging = destination.staging(_STAGING)
 
-    def stage(f: ObjectInfo) -> str:
+    def stage(f: ObjectInfo) -> tuple[str, str | None]:
+        """The file staged at its key in the copy; or why it could not be read."""
         key = copy_key(f.key)
+        try:
+            data = lake.store.read(f.key)
+        except (LakeError, OSError) as exc:
+            return key, f"{f.key}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
         target = staging / key
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(lake.store.read(f.key))
-        return key
+        target.write_bytes(data)
+        return key, None
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        keys = list(pool.map(stage, config + trails))
+        staged = list(pool.map(stage, config + trails))
+    failed = [why for _, why in staged if why]
+    if failed and lake.strict:
+        raise LakeError(f"cannot copy {failed[0]}")
+    if failed:
+        report.warnings.append(
+            f"{len(failed)} network-config or CloudTrail file(s) not copied (first: {failed[0]}); "
+            "the next run tries again"
+        )
+    # a snapshot with a part missing is not committed in the copy: readers would use it whole
+    broken = {_snapshot_of(key) for key, why in staged if why} - {None}
+    keys = [key for key, why in staged if not why and _snapshot_of(key) not in broken]
     commits = [k for k in keys if k.startswith(MANIFEST_DIR)]
     destination.publish(staging, [k for k in keys if k not in commits])
     destination.publish(staging, commits)  # a snapshot is read once its manifest is there
     destination.clear_staging()
-    report.config, report.cloudtrail = len(config), len(trails)
+    report.config = sum(k.startswith(CONFIG_DIR) for k in keys)
+    report.cloudtrail = len(keys) - report.config
     return report
 
 
