@@ -210,3 +210,22 @@ def test_a_file_that_cannot_be_read_is_a_warning(raw: sl.SampleLake, cli, s3) ->
     withheld = {k for k in held if snapshot in k}  # the snapshot's parts and its manifest
     assert f"config/_snapshots/{snapshot}.json" in withheld
     assert copied & set(held) == set(held) - withheld - {trail}
+
+
+def test_the_trail_is_copied_for_the_days_of_the_flow_logs(
+    raw: sl.SampleLake, tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """A trail holds years of every API call: without --since, only the days around the
+    compacted flow logs are copied (the flow logs are all of 2024-05-01)."""
+    lake, dest = tmp_path / "raw", tmp_path / "compacted"
+    shutil.copytree(raw.root, lake)
+    trail = "AWSLogs/111122223333/CloudTrail/us-east-1"
+    for day in ("2024/03/01", "2024/04/29", "2024/05/02", "2024/05/03"):
+        (lake / trail / day).mkdir(parents=True)
+        (lake / trail / day / "calls.json.gz").write_bytes(b"")
+    result = cli("compact", "--lake", lake, "--to", dest)
+    assert result.code == 0, result.err
+    copied = {"/".join(k.split("/")[-4:-1]) for k in companions(dest) if "/CloudTrail/" in k}
+    assert copied == {"2024/04/29", "2024/05/01", "2024/05/02"}
+    checked = cli("compact", "--lake", lake, "--to", dest, "--verify")
+    assert checked.code == 0 and "not copied yet" not in checked.err, checked.err

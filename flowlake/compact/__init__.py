@@ -30,7 +30,7 @@ from pathlib import Path
 
 from flowlake import registry
 from flowlake.compact.batch import BatchOutput, Resources, batch_sources, write_batch
-from flowlake.compact.companions import CompanionReport, copy_companions
+from flowlake.compact.companions import CompanionReport, copy_companions, flow_log_days
 from flowlake.compact.destination import Destination, open_destination
 from flowlake.compact.manifest import (
     Batch,
@@ -346,7 +346,8 @@ def compact(
                 f"{len(batch.files)} Parquet file(s)"
             )
         destination.renew()
-        report.companions = copy_companions(lake, destination, say)
+        days = flow_log_days([s.path for b in manifest.batches for s in b.sources])
+        report.companions = copy_companions(lake, destination, days, say)
         report.warnings += report.companions.warnings
     return report
 

@@ -9,7 +9,9 @@ files are read by day for their few network calls, as in the raw lake.
 
 - What: every file under `config/` (every snapshot, whatever the window: a query uses the
   newest one of each table and scope), and the CloudTrail files of the days a query of
-  compaction's --since/--until reads (the day before --since too; without --since, every day).
+  compaction's --since/--until reads (the day before --since too). Without --since, the days
+  of the flow logs the compacted lake holds, from two days before the first to the day after
+  the last: a trail holds years of every API call, and only these days answer its queries.
 - Incremental: a file already in the destination with the same size is not copied again.
   Snapshot parts, snapshot manifests and CloudTrail files are never rewritten in place, so a
   size is identity enough.
@@ -48,28 +50,51 @@ class CompanionReport:
     different: list[str] = field(default_factory=list)  # another size there (verify)
 
 
-def _before_until(key: str, lake: Lake) -> bool:
-    """A CloudTrail file of a day up to the one a query up to --until reads (all without it)."""
-    found, until = date_in_key(key), lake.window.until
+Days = tuple[date, date]
+"""The first and last day (of delivery) of the flow logs a compacted lake holds."""
+
+
+def flow_log_days(paths: list[str]) -> Days | None:
+    """The days of the flow-log files (their keys' dates); None if no key has a date."""
+    found = [date(*d[:3]) for p in paths if (d := date_in_key(p))]
+    return (min(found), max(found)) if found else None
+
+
+def _trail_days(lake: Lake, days: Days | None) -> tuple[date | None, date | None]:
+    """The CloudTrail days to copy without --since: those of the flow logs (from two days
+    before the first: a query from its first hour reads the day before), and none after the
+    one a query up to --until reads."""
+    first = days[0] - timedelta(days=2) if days else None
+    last = days[1] + timedelta(days=1) if days else None
+    if lake.window.until:
+        until = (lake.window.until + timedelta(hours=1)).date()
+        last = min(last, until) if last else until
+    return first, last
+
+
+def _in_days(key: str, first: date | None, last: date | None) -> bool:
+    found = date_in_key(key)
     if found is None:
         return False  # not where CloudTrail writes its logs
-    return until is None or date(*found[:3]) <= (until + timedelta(hours=1)).date()
+    day = date(*found[:3])
+    return (first is None or day >= first) and (last is None or day <= last)
 
 
-def source_files(lake: Lake) -> tuple[list[ObjectInfo], list[ObjectInfo]]:
-    """The lake's config files, and its CloudTrail files of the window's days: with --since,
-    the days a query of the window reads (cloudtrail.find_files lists only those); without,
-    every day up to --until."""
+def source_files(lake: Lake, days: Days | None) -> tuple[list[ObjectInfo], list[ObjectInfo]]:
+    """The lake's config files, and its CloudTrail files: with --since, of the days a query of
+    the window reads (cloudtrail.find_files lists only those); without, of the days of the
+    compacted flow logs (`days`; every day if they have none)."""
     store: Store = lake.store
     config = list(store.walk(CONFIG_DIR))
     if lake.window.since:
         trails = cloudtrail.find_files(store, lake.window)[0]
     else:
+        first, last = _trail_days(lake, days)
         trails = [
             f
             for root in cloudtrail.trail_roots(store)
             for f in store.walk(root)
-            if f.key.endswith((".json.gz", ".json")) and _before_until(f.key, lake)
+            if f.key.endswith((".json.gz", ".json")) and _in_days(f.key, first, last)
         ]
     return config, trails
 
@@ -96,10 +121,10 @@ def _held(lake: Lake, destination: Destination, trails: list[ObjectInfo]) -> dic
 
 
 def _compare(
-    lake: Lake, destination: Destination
+    lake: Lake, destination: Destination, days: Days | None
 ) -> tuple[list[ObjectInfo], list[ObjectInfo], CompanionReport]:
     """The config and CloudTrail files the destination lacks (or holds with another size)."""
-    config, trails = source_files(lake)
+    config, trails = source_files(lake, days)
     held = _held(lake, destination, trails)
     report = CompanionReport()
     wanted: list[list[ObjectInfo]] = [[], []]
@@ -129,11 +154,15 @@ def _snapshot_of(key: str) -> str | None:
 
 
 def copy_companions(
-    lake: Lake, destination: Destination, say: Callable[[str], None] = lambda _: None
+    lake: Lake,
+    destination: Destination,
+    days: Days | None,
+    say: Callable[[str], None] = lambda _: None,
 ) -> CompanionReport:
-    """Copy the config and CloudTrail files the destination lacks; returns what was copied."""
+    """Copy the config and CloudTrail files the destination lacks (`days`: those of the flow
+    logs it holds); returns what was copied."""
     try:
-        config, trails, report = _compare(lake, destination)
+        config, trails, report = _compare(lake, destination, days)
     except LakeError as exc:
         if lake.strict:
             raise
@@ -177,9 +206,15 @@ def copy_companions(
     return report
 
 
-def check_companions(lake: Lake, destination: Destination) -> CompanionReport:
+def check_companions(lake: Lake, destination: Destination, days: Days | None) -> CompanionReport:
     """What --verify says of them: files not copied yet, and files that differ."""
-    return _compare(lake, destination)[2]
+    return _compare(lake, destination, days)[2]
 
 
-__all__ = ["CompanionReport", "check_companions", "copy_companions", "source_files"]
+__all__ = [
+    "CompanionReport",
+    "check_companions",
+    "copy_companions",
+    "flow_log_days",
+    "source_files",
+]

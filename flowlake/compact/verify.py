@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowlake.compact.companions import check_companions
+from flowlake.compact.companions import check_companions, flow_log_days
 from flowlake.compact.destination import open_destination
 from flowlake.compact.manifest import Batch, batch_of, source_identity
 from flowlake.lake import Lake
@@ -216,7 +216,8 @@ def verify(lake: Lake, to: str) -> VerifyReport:
     new = [k for i, k in current.items() if i not in entries]
     if new:
         report.notes.append(f"{len(new)} source file(s) not compacted yet")
-    companions = check_companions(lake, destination)
+    days = flow_log_days([s.path for b in manifest.batches for s in b.sources])
+    companions = check_companions(lake, destination, days)
     report.differences += [
         f"{key}: not the size it has in the lake" for key in companions.different
     ]
