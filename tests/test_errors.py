@@ -138,6 +138,26 @@ def test_missing_bucket(cli, s3: MotoServer) -> None:  # type: ignore[no-untyped
     one_line_error(result, 1, "s3://no-such-bucket/logs/", "bucket does not exist")
 
 
+def test_a_file_archived_in_glacier_is_named(tmp_path: Path, cli, s3: MotoServer) -> None:  # type: ignore[no-untyped-def]
+    """S3 answers a GET of a Glacier object with 403, which read as "access denied": lifecycle
+    rules archive old flow logs, and the user must learn which file and what to do."""
+    sample = write_sample_lake(tmp_path / "lake", hours=1)
+    client = s3.client("s3")
+    client.create_bucket(Bucket="old-logs")
+    files = sorted(p for p in sample.root.rglob("*.log.gz"))
+    for n, path in enumerate(files):
+        archived = {"StorageClass": "GLACIER"} if n == 0 else {}
+        key = path.relative_to(sample.root).as_posix()
+        client.upload_file(str(path), "old-logs", key, ExtraArgs=archived)
+    name = files[0].name
+    common = ["--lake", "s3://old-logs/", "--endpoint-url", s3.endpoint]
+    query = cli("query", "reject-by-port", *common)
+    one_line_error(query, 1, name, "archived in S3 GLACIER", "--since")
+    compact = cli("compact", *common, "--to", tmp_path / "compacted")
+    assert compact.code == 1 and f"{name} is archived in S3 GLACIER" in compact.err, compact.err
+    assert not (tmp_path / "compacted" / "_flowlake" / "manifest.json").exists()
+
+
 def test_unreachable_endpoint(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli(
         "query", "reject-by-port", "--lake", "s3://b/logs", "--endpoint-url", "http://127.0.0.1:9"

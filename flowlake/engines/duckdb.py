@@ -263,7 +263,25 @@ class DuckDBEngine:
                 return fetch_rows(self.con, sql)
             except Exception as exc:
                 if not self._skip_unreadable_file(exc):
-                    raise _engine_error(exc) from None
+                    raise self._archived_file(exc) or _engine_error(exc) from None
+
+    def _archived_file(self, exc: Exception) -> LakeError | None:
+        """S3 answers 403 to a GET of an object archived in Glacier, which reads as "access
+        denied": name the file and what to do instead, when that is the cause."""
+        from urllib.parse import unquote
+
+        if not (self.lake and self.lake.is_s3 and "403" in str(exc)):
+            return None
+        store: Any = self.lake.store
+        message = unquote(str(exc))
+        for source in self.lake.discovery.sources:
+            for key in source.keys:
+                if f"/{store.prefix}{key}" in message and (kind := store.archived(key)):
+                    return LakeError(
+                        f"{store.reader_path(key)} is archived in S3 {kind}: restore it "
+                        "(aws s3api restore-object) or leave its days out with --since/--until"
+                    )
+        return None
 
     def _skip_unreadable_file(self, exc: Exception) -> bool:
         """A corrupt file fails the whole scan: find it, drop it from the view, go on."""

@@ -123,6 +123,10 @@ class LocalStore:
         return key if self.url == "." else f"{self.url.rstrip('/')}/{key}"
 
 
+# Storage classes whose objects a GET refuses until they are restored.
+_ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")
+
+
 class S3Store:
     def __init__(self, url: str, options: S3Options):
         bucket, _, prefix = url.removeprefix("s3://").partition("/")
@@ -162,6 +166,17 @@ class S3Store:
         return ObjectInfo(
             key.rsplit("/", 1)[-1], response["ContentLength"], _etag(response.get("ETag"))
         )
+
+    def archived(self, key: str) -> str | None:
+        """The storage class of an object that must be restored before it can be read (S3
+        Glacier Flexible Retrieval or Deep Archive, not restored), else None."""
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+        except Exception:  # noqa: BLE001 - asked only to explain another failure
+            return None
+        storage = response.get("StorageClass")
+        restored = 'ongoing-request="false"' in response.get("Restore", "")
+        return storage if storage in _ARCHIVED and not restored else None
 
     def list_dir(self, prefix: str) -> tuple[list[str], list[ObjectInfo]]:
         if self._single_object:
