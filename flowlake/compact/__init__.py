@@ -346,7 +346,7 @@ def compact(
                 f"{len(batch.files)} Parquet file(s)"
             )
         destination.renew()
-        days = flow_log_days([s.path for b in manifest.batches for s in b.sources])
+        days = flow_log_days(manifest)
         report.companions = copy_companions(lake, destination, days, say)
         report.warnings += report.companions.warnings
     return report

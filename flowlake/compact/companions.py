@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flowlake.compact.destination import Destination
+from flowlake.compact.manifest import Manifest
 from flowlake.errors import LakeError
 from flowlake.lake import Lake
 from flowlake.lake.layout import date_in_key
@@ -54,8 +55,10 @@ Days = tuple[date, date]
 """The first and last day (of delivery) of the flow logs a compacted lake holds."""
 
 
-def flow_log_days(paths: list[str]) -> Days | None:
-    """The days of the flow-log files (their keys' dates); None if no key has a date."""
+def flow_log_days(manifest: Manifest) -> Days | None:
+    """The days of the flow-log files a compacted lake holds (their keys' dates); None if no
+    key has a date."""
+    paths = (s.path for b in manifest.batches for s in b.sources)
     found = [date(*d[:3]) for p in paths if (d := date_in_key(p))]
     return (min(found), max(found)) if found else None
 
@@ -127,8 +130,9 @@ def _compare(
     config, trails = source_files(lake, days)
     held = _held(lake, destination, trails)
     report = CompanionReport()
-    wanted: list[list[ObjectInfo]] = [[], []]
-    for n, files in enumerate((config, trails)):
+
+    def lacking(files: list[ObjectInfo]) -> list[ObjectInfo]:
+        out = []
         for f in files:
             there = copy_key(f.key)
             if there not in held:
@@ -137,8 +141,10 @@ def _compare(
                 report.different.append(there)
             else:
                 continue  # already there
-            wanted[n].append(f)
-    return wanted[0], wanted[1], report
+            out.append(f)
+        return out
+
+    return lacking(config), lacking(trails), report
 
 
 _SNAPSHOT_PART = re.compile(r"/snapshot=([^/]+)/")

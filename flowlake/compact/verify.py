@@ -216,7 +216,7 @@ def verify(lake: Lake, to: str) -> VerifyReport:
     new = [k for i, k in current.items() if i not in entries]
     if new:
         report.notes.append(f"{len(new)} source file(s) not compacted yet")
-    days = flow_log_days([s.path for b in manifest.batches for s in b.sources])
+    days = flow_log_days(manifest)
     companions = check_companions(lake, destination, days)
     report.differences += [
         f"{key}: not the size it has in the lake" for key in companions.different
