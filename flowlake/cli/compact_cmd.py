@@ -91,6 +91,12 @@ def compact(
             + (f" ({len(done.replaced)} batch(es) rewritten)" if done.replaced else "")
         )
     print(f"{done.up_to_date} source file(s) up to date (compacted before, unchanged)")
+    if done.merged:
+        print(
+            f"merged {sum(len(m.batches) for m in done.merged)} batch(es) sharing hour partitions "
+            f"into {len(done.merged)}: {sum(m.files_before for m in done.merged)} Parquet file(s) "
+            f"became {sum(m.files_after for m in done.merged)}"
+        )
     copied = done.companions
     if copied.config or copied.cloudtrail:
         print(

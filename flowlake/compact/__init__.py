@@ -4,12 +4,15 @@
 
 A run:
 1. takes the destination's lock and reads its manifest (flowlake.compact.manifest);
-2. deletes the files of batches a killed run had put in place (marked pending) but not committed;
+2. deletes the files a killed run had put in place (marked pending) that no committed batch
+   lists: written and not committed, or replaced and not yet deleted;
 3. lists the source lake (only the days of the lake's window, if it has one) and keeps the files
    the manifest does not hold yet, or holds with another size or tag (mtime locally, ETag on S3);
 4. writes them in batches of about `batch_bytes` (flowlake.compact.batch): staged, checked (rows
    read = rows in the staged Parquet files), put in place, then committed in the manifest;
-5. copies the lake's network-config snapshots and CloudTrail logs that the destination lacks
+5. merges small batches of earlier runs that share hour partitions (flowlake.compact.merge), so
+   frequent runs do not leave several files in every hour;
+6. copies the lake's network-config snapshots and CloudTrail logs that the destination lacks
    (flowlake.compact.companions), so every query answers on the copy as on the lake.
 
 A changed source is recompacted with the rest of its batch: the batch is written again from its
@@ -38,9 +41,11 @@ from flowlake.compact.manifest import (
     SourceEntry,
     batch_of,
     new_batch_id,
+    owners,
     source_identity,
     utc_now,
 )
+from flowlake.compact.merge import Merged, merge_batches
 from flowlake.errors import LakeError, UsageError
 from flowlake.lake import Lake
 from flowlake.lake.discovery import Discovery, discover
@@ -52,8 +57,8 @@ bounded by DuckDB's limit (undated sources go through a temp table that spills b
 by the fast path's hours (flowlake.compact.arrow_writer), not by the batch: peak RSS ~500-850
 MiB for AWS's files, ~650 MiB for a batch of undated ones."""
 
-# Test hook: sleep before committing this batch number of the run (the kill test).
-PAUSE_ENV = "FLOWLAKE_COMPACT_PAUSE_BEFORE_COMMIT"
+# Test hook (the kill tests): where to hold a run (see _pause).
+PAUSE_ENV = "FLOWLAKE_COMPACT_PAUSE_AT"
 
 
 @dataclass
@@ -66,6 +71,7 @@ class CompactReport:
     up_to_date: int = 0  # sources already compacted and unchanged
     pending: list[str] = field(default_factory=list)  # changed sources left as they were, why
     warnings: list[str] = field(default_factory=list)
+    merged: list[Merged] = field(default_factory=list)  # small batches sharing hours, merged
     companions: CompanionReport = field(default_factory=CompanionReport)  # config, CloudTrail
 
     @property
@@ -170,14 +176,13 @@ def check_same_lake(lake: Lake, manifest: Manifest, destination: str) -> None:
 
 
 def collect_garbage(destination: Destination, manifest: Manifest) -> list[str]:
-    """Delete the files of batches marked pending and not committed: a run was killed after
-    putting them in place and before its commit (or after replacing them, before deleting)."""
-    committed = manifest.batch_ids()
+    """Delete the files of batches marked pending that no committed batch lists: a run was
+    killed after putting them in place and before its commit, or after a commit that replaced
+    or merged them and before it deleted them."""
+    listed = manifest.listed()
     marked = destination.marked()
     garbage = [
-        f.key
-        for f in destination.data_files()
-        if (batch := batch_of(f.key)) in marked and batch not in committed
+        f.key for f in destination.data_files() if batch_of(f.key) in marked and f.key not in listed
     ]
     destination.delete(garbage)
     for batch in marked:
@@ -261,11 +266,13 @@ def _source_entries(
     return entries
 
 
-def _pause_before_commit(number: int) -> None:
-    """The kill test's hook: hold a batch between being in place and being committed."""
+def _pause(label: str) -> None:
+    """The kill tests' hook: hold the run at a step named by PAUSE_ENV: `batch N` (its files in
+    place, not committed), `batch N committed` (the batch it rewrites not deleted yet), `merge`
+    and `merge committed` (flowlake.compact.merge)."""
     wanted = os.environ.get(PAUSE_ENV)
-    if wanted and wanted.strip() == str(number):
-        print(f"flowlake: paused before committing batch {number}", file=sys.stderr, flush=True)
+    if wanted and wanted.strip() == label:
+        print(f"flowlake: paused at {label}", file=sys.stderr, flush=True)
         time.sleep(3600)
 
 
@@ -321,7 +328,7 @@ def compact(
                 )
             destination.mark(batch_id)
             destination.publish(staging, list(out.files))
-            _pause_before_commit(number)
+            _pause(f"batch {number}")
             batch = Batch(
                 id=batch_id,
                 committed_at=utc_now(),
@@ -330,14 +337,17 @@ def compact(
                 files=sorted(out.files),
                 rows_written=out.rows_written,
             )
-            if planned.replaces:  # its files go once the new batch is committed, even if killed
-                destination.mark(planned.replaces.id)
-            manifest.replace(planned.replaces.id if planned.replaces else None, batch)
+            replaced = planned.replaces
+            for owner in owners(replaced) if replaced else ():
+                destination.mark(owner)  # its files go once the new batch is committed
+            manifest.replace([replaced.id] if replaced else [], batch)
             destination.write_manifest(manifest)  # the commit
-            if planned.replaces:
-                destination.delete(planned.replaces.files)
-                destination.unmark(planned.replaces.id)
-                report.replaced.append(planned.replaces.id)
+            _pause(f"batch {number} committed")
+            if replaced:
+                destination.delete(replaced.files)
+                for owner in owners(replaced):
+                    destination.unmark(owner)
+                report.replaced.append(replaced.id)
             destination.unmark(batch_id)
             destination.clear_staging()
             report.batches.append(batch)
@@ -345,6 +355,10 @@ def compact(
                 f"batch {number}/{len(work)}: committed {batch.rows_written:,} rows in "
                 f"{len(batch.files)} Parquet file(s)"
             )
+        s3 = lake.s3 if destination.url.startswith("s3://") else None
+        report.merged = merge_batches(
+            destination, manifest, batch_bytes, s3, resources, say, _pause
+        )
         destination.renew()
         days = flow_log_days(manifest)
         report.companions = copy_companions(lake, destination, days, say)

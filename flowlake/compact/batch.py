@@ -179,7 +179,7 @@ def _partition_columns(columns: list[str]) -> str:
     )
 
 
-def _ordered(columns: list[str]) -> list[str]:
+def ordered_columns(columns: list[str]) -> list[str]:
     """Registry order (AWS's field order), unknown fields after; derived columns left out."""
     order = {f.column: n for n, f in enumerate(registry.fields())}
     data = [c for c in columns if c not in ("start_time", "end_time", FILENAME)]
@@ -272,12 +272,12 @@ def _write_plain_partitions(
             fields += [f for f in source.fields if f not in fields]
         files = [(source_of[k], k, lineage[k]) for k in group]
         key = partition_key(*partition, batch_id, _DELIVERED_FILE)
-        jobs.append((key, files, _ordered(fields), _staged(staging, key)))
+        jobs.append((key, files, ordered_columns(fields), _staged(staging, key)))
     if not jobs:
         return delivered
     con = connect()
     try:
-        _limit(con, replace(resources, memory_limit=arrow_writer.SORT_MEMORY))
+        apply_resources(con, replace(resources, memory_limit=arrow_writer.SORT_MEMORY))
         written = arrow_writer.write_partitions(lake.store, jobs, con)
     finally:
         con.close()
@@ -341,14 +341,14 @@ def _engine(lake: Lake, sources: list[Source], resources: Resources) -> Iterator
     engine = _BatchEngine(batch_lake, sources)
     con = engine.connect()
     try:
-        _limit(con, resources)
+        apply_resources(con, resources)
         con.execute("SET preserve_insertion_order = false")  # every write below sorts
         yield engine
     finally:
         con.close()
 
 
-def _limit(con: Any, resources: Resources) -> None:
+def apply_resources(con: Any, resources: Resources) -> None:
     con.execute(f"SET memory_limit = {string_literal(resources.memory_limit)}")
     if resources.spill_dir:
         resources.spill_dir.mkdir(parents=True, exist_ok=True)
@@ -385,7 +385,7 @@ def _write_by_delivery_hour(
     written_files = []
     for (account, region, hour), group in sorted(_by_partition(delivered).items()):
         engine.narrow(group)
-        data = _ordered(engine.columns())
+        data = ordered_columns(engine.columns())
         order = order_by(data)
         source = " ".join(
             f"WHEN {string_literal(store.reader_path(k))} THEN {lineage[k]}" for k in group
@@ -453,7 +453,7 @@ def _write_by_start_hour(
     db.executemany(f"INSERT INTO {_FILES_TABLE} VALUES (?, ?, ?, ?, ?)", files)
 
     columns = engine.columns()
-    data = _ordered(columns)
+    data = ordered_columns(columns)
     # the file as a small integer (its lineage): a path on every row would double the table
     engine.materialize(
         _BATCH_TABLE,

@@ -104,9 +104,13 @@ class Manifest:
         """Every compacted source by its identity, with the batch holding it."""
         return {source_identity(s.path): (b, s) for b in self.batches for s in b.sources}
 
-    def replace(self, old_id: str | None, batch: Batch) -> None:
-        """Commit `batch` in memory, dropping the batch it rewrites."""
-        self.batches = [b for b in self.batches if b.id != old_id] + [batch]
+    def listed(self) -> set[str]:
+        """Every data file a committed batch lists."""
+        return {key for b in self.batches for key in b.files}
+
+    def replace(self, old_ids: list[str], batch: Batch) -> None:
+        """Commit `batch` in memory, dropping the batches it rewrites or merges."""
+        self.batches = [b for b in self.batches if b.id not in old_ids] + [batch]
 
     def to_json(self) -> bytes:
         """The manifest as JSON, one batch a line.
@@ -132,6 +136,13 @@ class Manifest:
             return cls([Batch.from_json(b) for b in document["batches"]])
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise LakeError(f"{where}: unreadable manifest ({exc})") from None
+
+
+def owners(batch: Batch) -> set[str]:
+    """The batches named by `batch`'s files: itself, and those whose files it kept when it
+    merged them (flowlake.compact.merge). Marking them all before `batch` is replaced lets an
+    interrupted run's successor delete every file the replacement no longer lists."""
+    return {batch.id} | {owner for key in batch.files if (owner := batch_of(key))}
 
 
 def _batch_dict(batch: Batch) -> dict[str, Any]:

@@ -49,7 +49,7 @@ class VerifyReport:
 
 
 @contextmanager
-def _duckdb(s3: S3Options | None) -> Iterator[Any]:
+def duckdb_connection(s3: S3Options | None) -> Iterator[Any]:
     """A DuckDB connection reading local paths, or s3:// with `s3`."""
     from flowlake.engines.duckdb_conn import connect, create_s3_secret
 
@@ -66,7 +66,7 @@ def parquet_rows(paths: list[str], s3: S3Options | None = None) -> dict[str, int
     """Rows per Parquet file, from the footers (local paths, or s3:// with `s3`)."""
     if not paths:
         return {}
-    with _duckdb(s3) as con:
+    with duckdb_connection(s3) as con:
         rows = con.execute(
             f"SELECT file_name, num_rows FROM parquet_file_metadata({file_list(paths)})"
         ).fetchall()
@@ -79,7 +79,7 @@ def lineage_rows(paths: list[str], s3: S3Options | None = None) -> dict[str, Cou
     if not paths:
         return {}
     counts: dict[str, Counter[int | None]] = {}
-    with _duckdb(s3) as con:
+    with duckdb_connection(s3) as con:
         with_column = [
             name
             for (name,) in con.execute(
@@ -97,7 +97,7 @@ def lineage_rows(paths: list[str], s3: S3Options | None = None) -> dict[str, Cou
     return counts
 
 
-def _lineage_differences(batch: Batch, files: list[Counter[int | None] | None]) -> list[str]:
+def lineage_differences(batch: Batch, files: list[Counter[int | None] | None]) -> list[str]:
     """Sources whose rows in the batch's files (by lineage) are not the manifest's rows_written.
 
     Nothing is said of a batch with a file missing (reported as such) or written before the
@@ -188,7 +188,7 @@ def verify(lake: Lake, to: str) -> VerifyReport:
                 f"batch {batch.id}: {found:,} rows in its files, the manifest says "
                 f"{batch.rows_written:,} ({expected:,} from its sources)"
             )
-        report.differences += _lineage_differences(batch, [lineage.get(k) for k in batch.files])
+        report.differences += lineage_differences(batch, [lineage.get(k) for k in batch.files])
 
     discovery, objects = scan_sources(lake)
     current = {source_identity(source_path(lake, k)): k for s in discovery.sources for k in s.keys}
