@@ -285,7 +285,7 @@ def compact(
     progress: Callable[[str], None] | None = None,
 ) -> CompactReport:
     """Compact `lake`'s new and changed files into the Parquet lake at `to` (folder or s3://)."""
-    from flowlake.compact.verify import parquet_rows
+    from flowlake.compact.verify import duckdb_connection, parquet_rows
 
     if batch_bytes <= 0:
         raise UsageError("--batch-bytes must be positive")
@@ -320,7 +320,8 @@ def compact(
             out = write_batch(lake, planned.keys, sources, staging, batch_id, resources, sizes)
             report.warnings += out.warnings
             read = sum(out.rows.values())
-            staged = parquet_rows([str(staging / k) for k in out.files])
+            with duckdb_connection(None) as con:
+                staged = parquet_rows(con, [str(staging / k) for k in out.files])
             if read != out.rows_written or sum(staged.values()) != read:
                 raise LakeError(
                     f"batch {batch_id}: read {read} rows but wrote {out.rows_written} "

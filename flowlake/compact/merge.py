@@ -32,12 +32,7 @@ from flowlake.compact.batch import Resources, apply_resources, ordered_columns
 from flowlake.compact.destination import Destination
 from flowlake.compact.file_format import PARQUET_OPTIONS, order_by
 from flowlake.compact.manifest import Batch, Manifest, new_batch_id, owners, utc_now
-from flowlake.compact.verify import (
-    duckdb_connection,
-    lineage_differences,
-    lineage_rows,
-    parquet_rows,
-)
+from flowlake.compact.verify import duckdb_connection, lineage_rows, parquet_rows
 from flowlake.errors import LakeError
 from flowlake.lake.store import S3Options
 from flowlake.lake.view import LINEAGE_COLUMN, file_list, quote
@@ -92,41 +87,55 @@ def merge_batches(
     pause: Callable[[str], None] = lambda _: None,
 ) -> list[Merged]:
     """Merge every group of small batches sharing hour partitions, one commit per group."""
+    plans = [_plan(group) for group in groups(manifest, batch_bytes)]
+    if not plans:
+        return []
     done = []
-    for group in groups(manifest, batch_bytes):
-        if not _has_lineage(destination, group, s3):
-            continue  # files from before the lineage column: their rows cannot be remapped
-        destination.renew()
-        done.append(_merge(destination, manifest, group, s3, resources, say, pause))
+    with duckdb_connection(s3) as con:
+        apply_resources(con, resources)
+        con.execute("SET preserve_insertion_order = false")  # every write sorts
+        for plan in plans:
+            inputs = [destination.reader_path(key) for key in plan.inputs()]
+            if not _has_lineage(con, inputs):
+                continue  # files from before the lineage column: their rows cannot be renumbered
+            destination.renew()
+            say(
+                f"merging {len(plan.group)} batch(es) of earlier runs sharing hour partitions: "
+                f"{len(plan.rewrites)} partition(s) rewritten as one file each"
+            )
+            staging = destination.staging(plan.batch.id)
+            written = _rewrite(con, destination, plan.rewrites, staging)
+            _check(con, destination, plan, written, staging)
+            _commit(destination, manifest, plan, staging, pause)
+            done.append(
+                Merged(
+                    batches=[b.id for b in plan.group],
+                    into=plan.batch.id,
+                    files_before=sum(len(b.files) for b in plan.group),
+                    files_after=len(plan.batch.files),
+                    rewritten=len(plan.rewrites),
+                )
+            )
     return done
 
 
-def _has_lineage(destination: Destination, group: list[Batch], s3: S3Options | None) -> bool:
-    paths = [destination.reader_path(key) for batch in group for key in batch.files]
-    if not paths:
-        return True
-    with duckdb_connection(s3) as con:
-        (with_column,) = con.execute(
-            f"SELECT count(DISTINCT file_name) FROM parquet_schema({file_list(paths)}) "
-            f"WHERE name = {string_literal(LINEAGE_COLUMN)}"
-        ).fetchone()
-    return int(with_column) == len(set(paths))
+@dataclass
+class _Plan:
+    group: list[Batch]
+    batch: Batch  # the merged batch
+    rewrites: dict[str, list[tuple[str, int]]]  # new file -> its old files, lineage shift
+
+    def inputs(self) -> list[str]:
+        return [key for files in self.rewrites.values() for key, _ in files]
 
 
-def _merge(
-    destination: Destination,
-    manifest: Manifest,
-    group: list[Batch],
-    s3: S3Options | None,
-    resources: Resources,
-    say: Callable[[str], None],
-    pause: Callable[[str], None],
-) -> Merged:
+def _plan(group: list[Batch]) -> _Plan:
+    """The merged batch: sources in order, the files kept and the files to write."""
     first = max(group, key=lambda b: b.rows_written)  # its files are the most worth keeping
     ordered = [first] + [b for b in group if b is not first]
-    offset, start = {}, 0
+    shift, start = {}, 0
     for batch in ordered:
-        offset[batch.id] = start
+        shift[batch.id] = start
         start += len(batch.sources)
 
     by_folder: dict[str, list[tuple[str, Batch]]] = {}
@@ -135,71 +144,56 @@ def _merge(
             by_folder.setdefault(posixpath.dirname(key), []).append((key, batch))
     merged_id = new_batch_id()
     kept: list[str] = []
-    rewrites: dict[str, list[tuple[str, int]]] = {}  # new key -> (old key, lineage offset)
+    rewrites = {}
     for folder, files in sorted(by_folder.items()):
         if len(files) == 1 and files[0][1] is first:
             kept.append(files[0][0])
         else:
             new_key = f"{folder}/{merged_id}_0.parquet"
-            rewrites[new_key] = [(key, offset[batch.id]) for key, batch in files]
-    say(
-        f"merging {len(group)} batch(es) of earlier runs sharing hour partitions: "
-        f"{len(rewrites)} partition(s) rewritten as one file each"
-    )
-
-    staging = destination.staging(merged_id)
-    written = _rewrite(destination, rewrites, staging, s3, resources)
+            rewrites[new_key] = [(key, shift[batch.id]) for key, batch in files]
     merged = Batch(
         id=merged_id,
-        committed_at=utc_now(),
+        committed_at="",  # set at the commit
         lake=first.lake,
         sources=[source for batch in ordered for source in batch.sources],
         files=sorted(kept + list(rewrites)),
         rows_written=sum(b.rows_written for b in group),
     )
-    _check(destination, merged, written, staging, s3)
+    return _Plan(group, merged, rewrites)
 
-    replaced = set().union(*(owners(b) for b in group))
-    destination.mark(merged_id)
-    for owner in replaced:
-        destination.mark(owner)  # their files go once the merge is committed, even if killed
-    destination.publish(staging, list(rewrites))
-    pause(BEFORE_COMMIT)
-    manifest.replace([b.id for b in group], merged)
-    destination.write_manifest(manifest)  # the commit
-    pause(BEFORE_DELETE)
-    gone = sorted({key for b in group for key in b.files} - set(merged.files))
-    destination.delete(gone)
-    for owner in replaced | {merged_id}:
-        destination.unmark(owner)
-    destination.clear_staging()
-    return Merged(
-        batches=[b.id for b in group],
-        into=merged_id,
-        files_before=sum(len(b.files) for b in group),
-        files_after=len(merged.files),
-        rewritten=len(rewrites),
-    )
+
+def _has_lineage(con: Any, paths: list[str]) -> bool:
+    if not paths:
+        return True
+    (with_column,) = con.execute(
+        f"SELECT count(DISTINCT file_name) FROM parquet_schema({file_list(paths)}) "
+        f"WHERE name = {string_literal(LINEAGE_COLUMN)}"
+    ).fetchone()
+    return int(with_column) == len(set(paths))
 
 
 def _rewrite(
+    con: Any,
     destination: Destination,
     rewrites: dict[str, list[tuple[str, int]]],
     staging: Path,
-    s3: S3Options | None,
-    resources: Resources,
 ) -> dict[str, int]:
     """Write each new partition file from its old ones, under `staging`; rows per new key."""
     written = {}
-    with duckdb_connection(s3) as con:
-        apply_resources(con, resources)
-        con.execute("SET preserve_insertion_order = false")  # every write below sorts
-        for new_key, inputs in rewrites.items():
-            paths = [destination.reader_path(key) for key, _ in inputs]
-            target = staging / new_key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written[new_key] = _copy(con, paths, [shift for _, shift in inputs], target)
+    for new_key, inputs in rewrites.items():
+        paths = [destination.reader_path(key) for key, _ in inputs]
+        target = staging / new_key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written[new_key] = _copy(con, paths, [shift for _, shift in inputs], target)
     return written
+
+
+def _shifted(paths: list[str], shifts: list[int]) -> str:
+    """SQL for a row's lineage in the merged batch, from the file it is read from."""
+    cases = " ".join(
+        f"WHEN {string_literal(path)} THEN {n}" for path, n in zip(paths, shifts, strict=True)
+    )
+    return f"CAST({LINEAGE_COLUMN} + CASE filename {cases} END AS INTEGER)"
 
 
 def _copy(con: Any, paths: list[str], shifts: list[int], target: Path) -> int:
@@ -209,12 +203,9 @@ def _copy(con: Any, paths: list[str], shifts: list[int], target: Path) -> int:
         row[0] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({files})").fetchall()
     ]
     data = ordered_columns([c for c in columns if c != LINEAGE_COLUMN])
-    shift = " ".join(
-        f"WHEN {string_literal(path)} THEN {n}" for path, n in zip(paths, shifts, strict=True)
-    )
     ((rows,),) = con.execute(
         f"COPY (SELECT {', '.join(quote(c) for c in data)}, "
-        f"CAST({LINEAGE_COLUMN} + CASE filename {shift} END AS INTEGER) AS {LINEAGE_COLUMN} "
+        f"{_shifted(paths, shifts)} AS {LINEAGE_COLUMN} "
         f"FROM read_parquet({files}, filename=true){order_by(data)}) "
         f"TO {string_literal(str(target))} {PARQUET_OPTIONS}"
     ).fetchall()
@@ -222,31 +213,52 @@ def _copy(con: Any, paths: list[str], shifts: list[int], target: Path) -> int:
 
 
 def _check(
-    destination: Destination,
-    merged: Batch,
-    written: dict[str, int],
-    staging: Path,
-    s3: S3Options | None,
+    con: Any, destination: Destination, plan: _Plan, written: dict[str, int], staging: Path
 ) -> None:
-    """Rows in the staged files are the rows of their inputs, and every source of the merged
-    batch has (by lineage) the rows the manifest gives it: else nothing is committed."""
+    """The staged files hold their old files' rows, source by source (by lineage, shifted):
+    else nothing is committed. The kept files are not read: they do not change."""
+    old, shifts = [], []
+    for inputs in plan.rewrites.values():
+        old += [destination.reader_path(key) for key, _ in inputs]
+        shifts += [shift for _, shift in inputs]
+    new = [str(staging / key) for key in plan.rewrites]
+    before: Counter[int | None] = Counter()
+    for index, n in con.execute(
+        f"SELECT {_shifted(old, shifts)}, count(*) FROM read_parquet({file_list(old)}, "
+        "filename=true, hive_partitioning=false) GROUP BY ALL"
+    ).fetchall():
+        before[index] = int(n)
+    after: Counter[int | None] = sum(lineage_rows(con, new).values(), Counter())
+    in_footers = parquet_rows(con, new)
+    problem = None
+    if after != before:
+        problem = f"{after.total():,} rows by lineage where the old files hold {before.total():,}"
+    elif any(in_footers.get(str(staging / key)) != n for key, n in written.items()):
+        problem = "a rewritten file holds other rows than its copy reported"
+    if problem:
+        raise LakeError(f"merging into batch {plan.batch.id}: {problem}: nothing committed")
 
-    def path(key: str) -> str:
-        return str(staging / key) if key in written else destination.reader_path(key)
 
-    paths = [path(key) for key in merged.files]
-    in_files = parquet_rows(paths, s3)
-    by_lineage = lineage_rows(paths, s3)
-    counted: list[Counter[int | None] | None] = [by_lineage.get(p) for p in paths]
-    problems = lineage_differences(merged, counted)
-    if any(c is None for c in counted):
-        problems.append("a file has no lineage column")
-    if sum(in_files.values()) != merged.rows_written:
-        problems.append(f"{sum(in_files.values()):,} rows in the files")
-    if any(in_files.get(path(key)) != rows for key, rows in written.items()):
-        problems.append("a rewritten file holds other rows than its copy reported")
-    if problems:
-        raise LakeError(
-            f"merging into batch {merged.id}: {problems[0]} (the batches hold "
-            f"{merged.rows_written:,} rows): nothing committed"
-        )
+def _commit(
+    destination: Destination,
+    manifest: Manifest,
+    plan: _Plan,
+    staging: Path,
+    pause: Callable[[str], None],
+) -> None:
+    """Put the new files in place, commit the merged batch, delete what it replaced."""
+    replaced = set().union(*(owners(b) for b in plan.group))
+    destination.mark(plan.batch.id)
+    for owner in replaced:
+        destination.mark(owner)  # their files go once the merge is committed, even if killed
+    destination.publish(staging, list(plan.rewrites))
+    pause(BEFORE_COMMIT)
+    plan.batch.committed_at = utc_now()
+    manifest.replace([b.id for b in plan.group], plan.batch)
+    destination.write_manifest(manifest)  # the commit
+    pause(BEFORE_DELETE)
+    merged = set(plan.batch.files)
+    destination.delete(sorted({key for b in plan.group for key in b.files} - merged))
+    for owner in replaced | {plan.batch.id}:
+        destination.unmark(owner)
+    destination.clear_staging()

@@ -62,38 +62,36 @@ def duckdb_connection(s3: S3Options | None) -> Iterator[Any]:
         con.close()
 
 
-def parquet_rows(paths: list[str], s3: S3Options | None = None) -> dict[str, int]:
-    """Rows per Parquet file, from the footers (local paths, or s3:// with `s3`)."""
+def parquet_rows(con: Any, paths: list[str]) -> dict[str, int]:
+    """Rows per Parquet file, from the footers (s3:// paths need a `duckdb_connection(s3)`)."""
     if not paths:
         return {}
-    with duckdb_connection(s3) as con:
-        rows = con.execute(
-            f"SELECT file_name, num_rows FROM parquet_file_metadata({file_list(paths)})"
-        ).fetchall()
+    rows = con.execute(
+        f"SELECT file_name, num_rows FROM parquet_file_metadata({file_list(paths)})"
+    ).fetchall()
     return {name: int(n) for name, n in rows}
 
 
-def lineage_rows(paths: list[str], s3: S3Options | None = None) -> dict[str, Counter[int | None]]:
+def lineage_rows(con: Any, paths: list[str]) -> dict[str, Counter[int | None]]:
     """Rows per source index (LINEAGE_COLUMN) in each Parquet file that has the column; files
     written before it existed are left out."""
     if not paths:
         return {}
     counts: dict[str, Counter[int | None]] = {}
-    with duckdb_connection(s3) as con:
-        with_column = [
-            name
-            for (name,) in con.execute(
-                f"SELECT DISTINCT file_name FROM parquet_schema({file_list(paths)}) "
-                f"WHERE name = {string_literal(LINEAGE_COLUMN)}"
-            ).fetchall()
-        ]
-        if not with_column:
-            return {}
-        for name, index, n in con.execute(
-            f"SELECT filename, {LINEAGE_COLUMN}, count(*) FROM read_parquet("
-            f"{file_list(with_column)}, filename=true, hive_partitioning=false) GROUP BY ALL"
-        ).fetchall():
-            counts.setdefault(name, Counter())[index] = int(n)
+    with_column = [
+        name
+        for (name,) in con.execute(
+            f"SELECT DISTINCT file_name FROM parquet_schema({file_list(paths)}) "
+            f"WHERE name = {string_literal(LINEAGE_COLUMN)}"
+        ).fetchall()
+    ]
+    if not with_column:
+        return {}
+    for name, index, n in con.execute(
+        f"SELECT filename, {LINEAGE_COLUMN}, count(*) FROM read_parquet("
+        f"{file_list(with_column)}, filename=true, hive_partitioning=false) GROUP BY ALL"
+    ).fetchall():
+        counts.setdefault(name, Counter())[index] = int(n)
     return counts
 
 
@@ -173,8 +171,9 @@ def verify(lake: Lake, to: str) -> VerifyReport:
     is_s3 = destination.url.startswith("s3://")
     paths = {destination.reader_path(k): k for k in sorted(listed & present)}
     s3 = lake.s3 if is_s3 else None
-    counted = {paths[p]: n for p, n in parquet_rows(list(paths), s3).items()}
-    lineage = {paths[p]: n for p, n in lineage_rows(list(paths), s3).items()}
+    with duckdb_connection(s3) as con:
+        counted = {paths[p]: n for p, n in parquet_rows(con, list(paths)).items()}
+        lineage = {paths[p]: n for p, n in lineage_rows(con, list(paths)).items()}
     report.files = len(counted)
     report.rows = sum(counted.values())
     for batch in manifest.batches:
