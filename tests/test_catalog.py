@@ -73,6 +73,22 @@ def test_athena_output_passes_the_lint(name: str) -> None:
             assert lint_athena(sql) == [], (params, sql)
 
 
+@pytest.mark.parametrize("name", QUERIES)
+def test_the_config_tables_a_query_reads_are_found_in_its_sql(name: str) -> None:
+    """run_query creates only those: a table read and not found would not exist."""
+    import sqlglot
+    from sqlglot import exp
+
+    from flowlake.netconfig.schema import tables
+    from flowlake.netconfig.views import tables_read_by
+
+    for params in param_sets(name):
+        sql = compile_query(name, params, "duckdb", FIXED_WINDOW).sql
+        read = {t.name for t in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Table)}
+        assert read & set(tables()) <= set(tables_read_by(sql)), params
+        assert set(catalog()[name].tables) <= read, "a table the query needs, it reads"
+
+
 @pytest.fixture(scope="module")
 def sample_engine(tmp_path_factory: pytest.TempPathFactory) -> Any:
     sample = write_sample_lake(tmp_path_factory.mktemp("lake"), hours=6)

@@ -1,6 +1,7 @@
 """The local engine: DuckDB in-process over the lake's files (a folder or S3 through httpfs)."""
 
 import re
+from collections.abc import Collection
 from datetime import UTC
 from typing import Any
 
@@ -37,10 +38,18 @@ class DuckDBEngine:
     """Runs in-process; reads local folders and s3:// (httpfs from its PyPI wheel)."""
     dialect = "duckdb"
 
-    def __init__(self, lake: Lake | None = None, *, filename: bool = False):
+    def __init__(
+        self,
+        lake: Lake | None = None,
+        *,
+        filename: bool = False,
+        config_tables: Collection[str] | None = None,
+    ):
         self.lake = lake
         self.filename = filename
         """Add a `filename` column to flow_logs: the path each row was read from."""
+        self.config_tables = config_tables
+        """The network-config tables to create (all when None): each costs ~1 ms a query."""
         self.con: Any = None
         self._columns: list[str] = []
         self._base_columns: list[str] = []  # the files' columns, without the derived ones
@@ -65,7 +74,7 @@ class DuckDBEngine:
                 self._register_lake()
             from flowlake.netconfig.views import register_config_tables
 
-            self.warnings += register_config_tables(self.con, self.lake)
+            self.warnings += register_config_tables(self.con, self.lake, self.config_tables)
         return self.con
 
     def _path(self, key: str) -> str:

@@ -2,12 +2,15 @@
 
 `register_config_tables` runs when a DuckDB engine connects: each table becomes a view over
 the newest complete snapshot of each scope (see storage.py), or an empty view of the right
-columns when the lake has none, so every query compiles. A query that needs a table says so
-in its header (`tables = [...]`); `require_tables` turns a missing one into one line telling
-what to run. CloudTrail is only read when a query needs `cloudtrail_events`.
+columns when the lake has none, so every query compiles. An engine made for one catalogue
+query creates only the tables its SQL names (`flowlake.api.run_query`). A query that needs a
+table says so in its header (`tables = [...]`); `require_tables` turns a missing one into one
+line telling what to run. CloudTrail is only read when a query needs `cloudtrail_events`.
 """
 
 import os
+import re
+from collections.abc import Collection
 from typing import Any
 
 from flowlake.errors import FlowlakeError
@@ -56,15 +59,25 @@ def _empty_sql(table: str) -> str:
     )
 
 
-def register_config_tables(con: Any, lake: Lake | None) -> list[str]:
-    """Create the config views on a DuckDB connection; returns warnings for the user."""
+def tables_read_by(sql: str) -> list[str]:
+    """The config tables whose names appear in `sql` (a query may read some only if they hold
+    data, so its header's `tables`, the ones it needs, may name fewer)."""
+    return [t for t in tables() if re.search(rf"\b{t}\b", sql)]
+
+
+def register_config_tables(
+    con: Any, lake: Lake | None, only: Collection[str] | None = None
+) -> list[str]:
+    """Create the config views on a DuckDB connection (`only` those named, if given: the lake's
+    snapshots are then not even listed when none is); returns warnings for the user."""
     warnings: list[str] = []
     chosen: dict[str, list[Entry]] = {}
-    if lake is not None:
+    wanted = [t for t in tables() if only is None or t in only]
+    if lake is not None and any(t != CLOUDTRAIL_TABLE for t in wanted):
         entries, warnings = manifests(lake.store)
         chosen = latest(entries)
     con.execute(f"CREATE OR REPLACE TABLE {PRESENT} (name VARCHAR, snapshots VARCHAR)")
-    for table in tables():
+    for table in wanted:
         if table == CLOUDTRAIL_TABLE:
             # empty until load_cloudtrail fills it; plain SQL keeps pyarrow off start-up
             nulls = _typed_nulls(tables()[table])
