@@ -525,8 +525,12 @@ def test_s3_destination(raw: sl.SampleLake, cli, s3) -> None:  # type: ignore[no
     assert all(s["tag"] and not s["tag"].startswith('"') for s in batch["sources"])  # ETags
     assert answer(cli, dest, *common) == answer(cli, raw.root / one)
 
+    s3.requests.clear()
     again = cli("compact", "--lake", src, "--to", dest, *common)
     assert again.code == 0 and not again.out.startswith("compacted"), again.err
+    # nothing was left pending: the rerun does not list the compacted lake's data files
+    data_listings = [r for r in s3.requests if "/compacted?" in r and "prefix=vpc/AWSLogs" in r]
+    assert not data_listings and any("/compacted" in r for r in s3.requests), s3.requests
     checked = cli("compact", "--lake", src, "--to", dest, "--verify", *common)
     assert checked.code == 0, checked.out + checked.err
 

@@ -179,8 +179,11 @@ def collect_garbage(destination: Destination, manifest: Manifest) -> list[str]:
     """Delete the files of batches marked pending that no committed batch lists: a run was
     killed after putting them in place and before its commit, or after a commit that replaced
     or merged them and before it deleted them."""
-    listed = manifest.listed()
     marked = destination.marked()
+    if not marked:  # nothing can be garbage: spare a listing of every data file (on S3, ~9
+        destination.clear_staging()  # LIST requests for a year of hours, each run)
+        return []
+    listed = manifest.listed()
     garbage = [
         f.key for f in destination.data_files() if batch_of(f.key) in marked and f.key not in listed
     ]
