@@ -17,9 +17,9 @@ A run:
 
 A changed source is recompacted with the rest of its batch: the batch is written again from its
 sources as they are now and replaces the old one in the manifest, whose files are then deleted,
-so its rows are never counted twice. When a batch-mate of a changed source has gone from the
-lake (expired raw logs) or is outside --since/--until, the batch cannot be rebuilt without
-losing that file's rows: the changed source is left as compacted before, and reported.
+so its rows are never counted twice. Batch-mates outside --since/--until are looked for in the
+whole lake. When one has gone from the lake (expired raw logs), the batch cannot be rebuilt
+without losing that file's rows: the changed source is left as compacted before, and reported.
 
 A source is compacted whole, whatever the window: --since/--until choose files, not rows.
 """
@@ -50,6 +50,7 @@ from flowlake.errors import LakeError, UsageError
 from flowlake.lake import Lake
 from flowlake.lake.discovery import Discovery, discover
 from flowlake.lake.store import ObjectInfo, Store
+from flowlake.timewindow import TimeWindow
 
 DEFAULT_BATCH_BYTES = 128 * 2**20
 """Source bytes per batch: ~4M records of gzip text. A batch is the unit of commit; memory is
@@ -91,10 +92,15 @@ class CompactReport:
         return sum(s.lines_skipped for b in self.batches for s in b.sources)
 
 
+Scan = tuple[Discovery, dict[str, ObjectInfo]]
+"""A listing of the lake: its flow-log files by format, and each file's size and tag."""
+
+
 @dataclass
 class _Planned:
     keys: list[str]
     replaces: Batch | None = None
+    found: Scan | None = None  # where its keys were listed, if not in the run's window
 
 
 class _RecordingStore:
@@ -125,7 +131,7 @@ class _RecordingStore:
         return self.store.read(key)
 
 
-def scan_sources(lake: Lake) -> tuple[Discovery, dict[str, ObjectInfo]]:
+def scan_sources(lake: Lake) -> Scan:
     """The lake's flow-log files in its window, grouped by format, and each file's size and tag."""
     recording = _RecordingStore(lake.store)
     fields = lake.fields or list(map(registry.column_name, registry.DEFAULT_FORMAT))
@@ -201,8 +207,13 @@ def plan(
     manifest: Manifest,
     batch_bytes: int,
     report: CompactReport,
+    whole_lake: Callable[[], Scan] | None = None,
 ) -> list[_Planned]:
-    """Batches to write: changed sources' batches rebuilt, then new sources in key order."""
+    """Batches to write: changed sources' batches rebuilt, then new sources in key order.
+
+    A changed source's batch-mates not found in the run's window may be outside it rather than
+    gone: `whole_lake` lists the lake without the window, once, to look for them (a batch
+    merged from many runs spans days, and a scheduled run lists a few)."""
     known = manifest.by_source()
     current: dict[str, str] = {}  # identity -> key, for the files found now
     new: list[str] = []
@@ -224,17 +235,25 @@ def plan(
             changed.setdefault(known[identity][0].id, known[identity][0])
 
     planned: list[_Planned] = []
+    whole: tuple[Scan, dict[str, str]] | None = None
     for batch in changed.values():
         keys = [current.get(source_identity(s.path)) for s in batch.sources]
+        found = None
+        if None in keys and whole_lake is not None:
+            if whole is None:
+                scan = whole_lake()
+                whole = scan, identities(lake, scan[0])
+            found = whole[0]
+            keys = [whole[1].get(source_identity(s.path)) for s in batch.sources]
         gone = [s.path for s, k in zip(batch.sources, keys, strict=True) if k is None]
         if gone:
             report.pending.append(
                 f"batch {batch.id} has changed sources but cannot be rewritten: "
-                f"{len(gone)} of its source file(s) ({gone[0]} ...) are gone from the lake "
-                "or outside --since/--until; it stays as compacted before"
+                f"{len(gone)} of its source file(s) ({gone[0]} ...) are gone from the lake; "
+                "it stays as compacted before"
             )
             continue
-        planned.append(_Planned([k for k in keys if k is not None], replaces=batch))
+        planned.append(_Planned([k for k in keys if k is not None], replaces=batch, found=found))
 
     chunk: list[str] = []
     size = 0
@@ -247,6 +266,20 @@ def plan(
     if chunk:
         planned.append(_Planned(chunk))
     return planned
+
+
+def identities(lake: Lake, discovery: Discovery) -> dict[str, str]:
+    """identity -> key for the files of a listing (the first key of a file listed twice)."""
+    found: dict[str, str] = {}
+    for key in sorted(k for s in discovery.sources for k in s.keys):
+        found.setdefault(source_identity(source_path(lake, key)), key)
+    return found
+
+
+def without_window(lake: Lake) -> Lake:
+    whole = Lake(lake.location, TimeWindow(), lake.fields, lake.s3, lake.strict)
+    whole.store = lake.store  # one S3 client and credential lookup for the run
+    return whole
 
 
 def _source_entries(
@@ -307,7 +340,15 @@ def compact(
             if lake.strict:
                 raise LakeError(reason)
             report.warnings.append(f"skipped {reason}")
-        work = plan(lake, discovery, objects, manifest, batch_bytes, report)
+
+        def whole_lake() -> Scan:
+            say("a changed file's batch holds files outside --since/--until: listing the lake")
+            return scan_sources(without_window(lake))
+
+        work = plan(
+            lake, discovery, objects, manifest, batch_bytes, report,
+            None if lake.window.is_open else whole_lake,
+        )  # fmt: skip
         resources = resources or Resources()
         if resources.spill_dir is None:
             resources = replace(resources, spill_dir=destination.spill_dir())
@@ -315,8 +356,9 @@ def compact(
             destination.renew()
             batch_id = new_batch_id()
             staging = destination.staging(batch_id)
-            sizes = {k: objects[k].size for k in planned.keys}
-            sources = batch_sources(discovery.sources, set(planned.keys), sizes)
+            listed, infos = planned.found or (discovery, objects)
+            sizes = {k: infos[k].size for k in planned.keys}
+            sources = batch_sources(listed.sources, set(planned.keys), sizes)
             mib = sum(s.bytes for s in sources) / 2**20
             what = f", rewriting batch {planned.replaces.id}" if planned.replaces else ""
             say(f"batch {number}/{len(work)}: {len(planned.keys)} file(s), {mib:,.1f} MiB{what}")
@@ -337,7 +379,7 @@ def compact(
                 id=batch_id,
                 committed_at=utc_now(),
                 lake=lake_identity(lake.location),
-                sources=_source_entries(lake, planned.keys, objects, out),
+                sources=_source_entries(lake, planned.keys, infos, out),
                 files=sorted(out.files),
                 rows_written=out.rows_written,
             )

@@ -144,7 +144,13 @@ def _recount(
 
 
 def verify(lake: Lake, to: str) -> VerifyReport:
-    from flowlake.compact import check_same_lake, scan_sources, source_path
+    from flowlake.compact import (
+        check_same_lake,
+        identities,
+        scan_sources,
+        source_path,
+        without_window,
+    )
 
     destination = open_destination(to, lake.s3)
     report = VerifyReport(destination.url)
@@ -193,6 +199,7 @@ def verify(lake: Lake, to: str) -> VerifyReport:
     current = {source_identity(source_path(lake, k)): k for s in discovery.sources for k in s.keys}
     entries = manifest.by_source()
     unchanged = {}
+    whole: dict[str, str] | None = None
     for identity, (batch, entry) in entries.items():
         now = current.get(identity)
         if now is None:
@@ -201,6 +208,10 @@ def verify(lake: Lake, to: str) -> VerifyReport:
             unchanged[now] = entry
         else:
             gone = [m.path for m in batch.sources if source_identity(m.path) not in current]
+            if gone and not lake.window.is_open:  # outside the window, or gone? as compaction
+                if whole is None:  # looks: in the whole lake, listed once
+                    whole = identities(lake, scan_sources(without_window(lake))[0])
+                gone = [m.path for m in batch.sources if source_identity(m.path) not in whole]
             then = (
                 f"its batch cannot be rewritten while {gone[0]} is gone: it stays as compacted"
                 if gone
