@@ -232,6 +232,23 @@ def test_a_changed_file_of_a_merged_batch_under_a_window(
     assert cli("compact", "--lake", raw, "--to", dest, "--verify").code == 0
 
 
+def test_a_batch_with_a_file_gone_is_not_merged(src: sl.SampleLake, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    raw, dest = tmp_path / "raw", tmp_path / "compacted"
+    first, second = arrivals(src, 2)
+    deliver(src, first, raw)
+    assert cli("compact", "--lake", raw, "--to", dest).code == 0
+    victim = data_files(dest)[-1]
+    (dest / victim).unlink()
+    deliver(src, second, raw)
+    run = cli("compact", "--lake", raw, "--to", dest)
+    assert run.code == 0 and "merged" not in run.out, run.err
+    warning = next(line for line in run.err.splitlines() if "not merged" in line)
+    assert victim in warning and "--verify" in warning and "Traceback" not in run.err
+    assert len(manifest(dest)["batches"]) == 2  # the new batch is committed all the same
+    checked = cli("compact", "--lake", raw, "--to", dest, "--verify")
+    assert checked.code == 1 and f"{victim} is missing" in checked.out
+
+
 def test_files_without_lineage_are_not_merged(src: sl.SampleLake, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """Files written before the lineage column existed cannot have their rows renumbered."""
     raw, dest = tmp_path / "raw", tmp_path / "compacted"

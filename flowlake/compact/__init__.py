@@ -402,9 +402,10 @@ def compact(
                 f"{len(batch.files)} Parquet file(s)"
             )
         s3 = lake.s3 if destination.url.startswith("s3://") else None
-        report.merged = merge_batches(
+        report.merged, unmerged = merge_batches(
             destination, manifest, batch_bytes, s3, resources, say, _pause
         )
+        report.warnings += unmerged
         destination.renew()
         days = flow_log_days(manifest)
         report.companions = copy_companions(lake, destination, days, say)

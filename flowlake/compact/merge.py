@@ -33,6 +33,7 @@ from flowlake.compact.destination import Destination
 from flowlake.compact.file_format import PARQUET_OPTIONS, order_by
 from flowlake.compact.manifest import Batch, Manifest, new_batch_id, owners, utc_now
 from flowlake.compact.verify import duckdb_connection, lineage_rows, parquet_rows
+from flowlake.engines.duckdb_conn import duckdb_module
 from flowlake.errors import LakeError
 from flowlake.lake.store import S3Options
 from flowlake.lake.view import LINEAGE_COLUMN, file_list, quote
@@ -85,26 +86,35 @@ def merge_batches(
     resources: Resources,
     say: Callable[[str], None],
     pause: Callable[[str], None] = lambda _: None,
-) -> list[Merged]:
-    """Merge every group of small batches sharing hour partitions, one commit per group."""
+) -> tuple[list[Merged], list[str]]:
+    """Merge every group of small batches sharing hour partitions, one commit per group;
+    returns the merges and warnings (a group whose files cannot be read is left as it is)."""
     plans = [_plan(group) for group in groups(manifest, batch_bytes)]
     if not plans:
-        return []
-    done = []
+        return [], []
+    done, warnings = [], []
     with duckdb_connection(s3) as con:
         apply_resources(con, resources)
         con.execute("SET preserve_insertion_order = false")  # every write sorts
         for plan in plans:
-            inputs = [destination.reader_path(key) for key in plan.inputs()]
-            if not _has_lineage(con, inputs):
-                continue  # files from before the lineage column: their rows cannot be renumbered
             destination.renew()
-            say(
-                f"merging {len(plan.group)} batch(es) of earlier runs sharing hour partitions: "
-                f"{len(plan.rewrites)} partition(s) rewritten as one file each"
-            )
             staging = destination.staging(plan.batch.id)
-            written = _rewrite(con, destination, plan.rewrites, staging)
+            try:
+                if not _has_lineage(con, [destination.reader_path(k) for k in plan.inputs()]):
+                    continue  # files from before the lineage column: rows cannot be renumbered
+                say(
+                    f"merging {len(plan.group)} batch(es) of earlier runs sharing hour "
+                    f"partitions: {len(plan.rewrites)} partition(s) rewritten as one file each"
+                )
+                written = _rewrite(con, destination, plan.rewrites, staging)
+            except duckdb_module().Error as exc:  # a file deleted or unreadable: not merged
+                first = str(exc).strip().splitlines()[0]
+                warnings.append(
+                    f"batches {', '.join(b.id for b in plan.group)} not merged: {first} "
+                    "(flowlake compact --verify lists what differs)"
+                )
+                destination.clear_staging()
+                continue
             _check(con, destination, plan, written, staging)
             _commit(destination, manifest, plan, staging, pause)
             done.append(
@@ -116,7 +126,7 @@ def merge_batches(
                     rewritten=len(plan.rewrites),
                 )
             )
-    return done
+    return done, warnings
 
 
 @dataclass
