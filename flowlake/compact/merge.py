@@ -13,7 +13,8 @@ as they are where no other file of the group shares their partition: their linea
 (LINEAGE_COLUMN, a row's source as an index in its batch's list) is still right. Every
 partition where files meet is rewritten as one file, sorted as compaction sorts (file_format),
 each row's lineage moved to its source's place in the merged list. Nothing is committed
-before the rows of every partition and of every source (by lineage) are counted as they were.
+before the rewritten files' rows, source by source (by lineage), are counted as they were.
+A group with a file that cannot be read (deleted by hand) is left as it is, with a warning.
 
 The commit is a rewrite's (flowlake.compact): the new files marked pending and put in place,
 then the manifest replacing the group's batches with the merged one, then the files it no
