@@ -58,8 +58,8 @@ def test_a_repeated_text_query_imports_nothing_heavy(tmp_path: Path) -> None:
 
 def test_a_query_creates_only_the_config_tables_it_reads(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """Creating all 18 config views (and listing the lake's snapshots) cost ~20 ms a query: a
-    query of flow logs alone does not even look at the snapshots, so a broken one is only
-    reported by the queries that read the config."""
+    query of flow logs alone (a catalogue one, or Logs Insights) does not even look at the
+    snapshots, so a broken one is only reported by the queries that read the config."""
     from flowlake.netconfig.sample import write_sample_network
 
     lake = sl.write_sample_lake(tmp_path / "lake", hours=2)
@@ -68,5 +68,7 @@ def test_a_query_creates_only_the_config_tables_it_reads(tmp_path: Path, cli) ->
     broken.write_text("{not json")
     flows = cli("query", "reject-by-port", "--lake", lake.root, "-f", "csv")
     assert flows.code == 0 and "not a flowlake manifest" not in flows.err, flows.err
+    insights = cli("insights", "stats count(*) by action", "--lake", lake.root, "-f", "csv")
+    assert insights.code == 0 and "not a flowlake manifest" not in insights.err, insights.err
     config = cli("query", "sg-open-to-world", "--lake", lake.root, "-f", "csv")
     assert config.code == 0 and "not a flowlake manifest" in config.err, config.err

@@ -51,7 +51,7 @@ def engine_for(name: str, lake: "Lake") -> Any:
     if name == "duckdb":
         from flowlake.engines.duckdb import DuckDBEngine
 
-        return DuckDBEngine(lake)
+        return DuckDBEngine(lake, config_tables=())  # Logs Insights reads flow logs alone
     if name == "athena":
         from flowlake.engines.athena import AthenaEngine
 
