@@ -55,6 +55,22 @@ def deliver(src: sl.SampleLake, files: list[Path], to: Path) -> None:
         shutil.copy2(path, target)
 
 
+def killed_at(step: str, raw: Path, dest: Path) -> None:
+    """`flowlake compact` run in a process of its own, SIGKILLed when it holds at `step`."""
+    env = {**os.environ, PAUSE_ENV: step, "FLOWLAKE_CONFIG": os.devnull}
+    argv = [sys.executable, "-m", "flowlake", "compact", "--lake", str(raw), "--to", str(dest)]
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stderr
+    deadline, seen = time.monotonic() + 120, []
+    for line in proc.stderr:
+        seen.append(line)
+        if line == f"flowlake: paused at {step}\n" or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert f"flowlake: paused at {step}\n" in seen, "".join(seen)
+
+
 def files_per_partition(dest: Path) -> Counter[int]:
     """How many partitions hold 1, 2, ... files."""
     return Counter(Counter(str(Path(f).parent) for f in data_files(dest)).values())
@@ -139,18 +155,7 @@ def test_a_merge_killed_midway_is_finished_by_the_rerun(
     deliver(src, first, raw)
     assert cli("compact", "--lake", raw, "--to", dest).code == 0
     deliver(src, second, raw)
-    env = {**os.environ, PAUSE_ENV: step, "FLOWLAKE_CONFIG": os.devnull}
-    argv = [sys.executable, "-m", "flowlake", "compact", "--lake", str(raw), "--to", str(dest)]
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
-    assert proc.stderr
-    deadline, seen = time.monotonic() + 120, []
-    for line in proc.stderr:
-        seen.append(line)
-        if f"paused at {step}\n" == line.removeprefix("flowlake: ") or time.monotonic() > deadline:
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert f"flowlake: paused at {step}\n" in seen, "".join(seen)
+    killed_at(step, raw, dest)
 
     listed = {k for b in manifest(dest)["batches"] for k in b["files"]}
     left = sorted(set(data_files(dest)) - listed)
@@ -185,16 +190,7 @@ def test_a_changed_source_rewrites_a_merged_batch_whole(
     assert len(lines) > 2
     changed.write_bytes(gzip.compress("".join(lines[:-1]).encode()))
 
-    env = {**os.environ, PAUSE_ENV: "batch 1 committed", "FLOWLAKE_CONFIG": os.devnull}
-    argv = [sys.executable, "-m", "flowlake", "compact", "--lake", str(raw), "--to", str(dest)]
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
-    assert proc.stderr
-    deadline = time.monotonic() + 120
-    for line in proc.stderr:
-        if "paused at batch 1 committed" in line or time.monotonic() > deadline:
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    killed_at("batch 1 committed", raw, dest)
     assert set(kept) <= set(data_files(dest))  # killed before the old files were deleted
 
     rerun = cli("compact", "--lake", raw, "--to", dest)

@@ -95,7 +95,7 @@ def lineage_rows(con: Any, paths: list[str]) -> dict[str, Counter[int | None]]:
     return counts
 
 
-def lineage_differences(batch: Batch, files: list[Counter[int | None] | None]) -> list[str]:
+def _lineage_differences(batch: Batch, files: list[Counter[int | None] | None]) -> list[str]:
     """Sources whose rows in the batch's files (by lineage) are not the manifest's rows_written.
 
     Nothing is said of a batch with a file missing (reported as such) or written before the
@@ -193,7 +193,7 @@ def verify(lake: Lake, to: str) -> VerifyReport:
                 f"batch {batch.id}: {found:,} rows in its files, the manifest says "
                 f"{batch.rows_written:,} ({expected:,} from its sources)"
             )
-        report.differences += lineage_differences(batch, [lineage.get(k) for k in batch.files])
+        report.differences += _lineage_differences(batch, [lineage.get(k) for k in batch.files])
 
     discovery, objects = scan_sources(lake)
     current = {source_identity(source_path(lake, k)): k for s in discovery.sources for k in s.keys}
