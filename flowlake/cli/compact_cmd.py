@@ -54,7 +54,8 @@ def compact(
     """Copy a lake's new and changed flow-log files into zstd Parquet, partitioned by account,
     region and hour (AWS's Hive layout), sorted by action then start time (a query of rejects
     skips the row groups of accepted traffic), with the lake's network-config snapshots and
-    CloudTrail logs copied as they are; query the result as any lake.
+    CloudTrail logs copied as they are; query the result as any lake. Run it on a schedule
+    (with --since 2d): batches of runs that share an hour are merged, one file an hour.
 
     Example: flowlake compact --lake s3://logs/flow --to s3://logs-compacted/flow --since 2d
     """
