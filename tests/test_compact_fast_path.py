@@ -194,6 +194,46 @@ def test_a_truncated_gzip_is_read_by_duckdb_and_named(tmp_path: Path, cli) -> No
     assert (dest / MANIFEST_KEY).is_file()
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_gzip_cut_between_two_lines_is_named(tmp_path: Path, cli, strict: bool) -> None:  # type: ignore[no-untyped-def]
+    """DuckDB's reader takes the lines of a gzip cut between two lines without a word, and so
+    did compaction: it now says so (an error with --strict), and compacts the lines there."""
+    import zlib
+
+    raw = tmp_path / "raw"
+    whole = aws_file(raw, "20240501T1210Z", [record(n) for n in range(2000)])
+    text = gzip.decompress(whole.read_bytes())
+    kept = text[: text.index(b"\n", len(text) // 2) + 1]
+    stream = zlib.compressobj(6, zlib.DEFLATED, 31)  # gzip, flushed at a line's end, no trailer
+    whole.write_bytes(stream.compress(kept) + stream.flush(zlib.Z_FULL_FLUSH))
+    aws_file(raw, "20240501T1215Z", [record(n) for n in range(2000, 2100)])
+    dest = tmp_path / "compacted"
+    result = cli("compact", "--lake", raw, "--to", dest, *(["--strict"] if strict else []))
+    if strict:
+        assert result.code == 1 and "cut short" in result.err and whole.name in result.err
+        assert not (dest / MANIFEST_KEY).exists()
+        return
+    assert result.code == 0, result.err
+    warning = next(line for line in result.err.splitlines() if "cut short" in line)
+    assert whole.name in warning
+    read = {
+        s["path"].rsplit("_", 2)[1]: s["rows_read"] for s in manifest(dest)["batches"][0]["sources"]
+    }
+    assert read == {"20240501T1210Z": kept.count(b"\n") - 1, "20240501T1215Z": 100}
+    assert rows(str(dest)) == kept.count(b"\n") - 1 + 100
+    assert cli("compact", "--lake", raw, "--to", dest, "--verify").code == 0
+
+
+def test_a_cut_stream_of_concatenated_members_is_read_up_to_the_cut() -> None:
+    import zlib
+
+    first = gzip.compress(b"a\nb\n")
+    stream = zlib.compressobj(6, zlib.DEFLATED, 31)
+    second = stream.compress(b"c\nd\n") + stream.flush(zlib.Z_FULL_FLUSH)  # no end, no trailer
+    assert arrow_writer._inflate(first + second) == (b"a\nb\nc\nd\n", True)
+    assert arrow_writer._inflate(first + gzip.compress(b"c\n")) == (b"a\nb\nc\n", False)
+
+
 def test_files_of_two_formats_in_one_hour(
     tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -8,8 +8,8 @@ Parquet files are DuckDB's own, as the text path writes them.
 
 Only files whose every line is a plain record go this way. Arrow is told to fail on anything
 else: a line with runs of spaces (too many columns), too few columns, a value that is not of
-its field's type, bad UTF-8, a blank line, a truncated or corrupt gzip stream, a file it
-cannot fetch. The partition then goes back to DuckDB's reader, which recovers, counts or
+its field's type, bad UTF-8, a blank line, a corrupt gzip stream or one cut inside a line, a
+file it cannot fetch. The partition then goes back to DuckDB's reader, which recovers, counts or
 reports such lines exactly as any query does. So a partition written here holds exactly the
 rows DuckDB would have written.
 """
@@ -53,18 +53,26 @@ def eligible(source: Source) -> bool:
     )
 
 
-def _records(store: Store, source: Source, key: str) -> tuple[bytes, int]:
+def _records(store: Store, source: Source, key: str, cut_short: list[str]) -> tuple[bytes, int]:
     """A file's text, inflated and ending with a newline, and where its records start (after
     its header line). An offset rather than a slice: a copy of a whole file costs as much as
-    counting its lines, and every new buffer that size is fresh memory the kernel zeroes."""
-    from isal import igzip
+    counting its lines, and every new buffer that size is fresh memory the kernel zeroes.
 
+    A gzip stream that stops between two lines (a partial copy, a file still being written) is
+    read up to the cut and added to `cut_short`: DuckDB's reader takes such a file's lines
+    without a word. Cut inside a line, the file goes to DuckDB's reader, which names it."""
     try:
         data = store.read(key)
         if source.gzip:
-            data = igzip.decompress(data)
-    except Exception as exc:  # unreadable, missing, denied, truncated or corrupt gzip: DuckDB's
-        raise NotPlain(str(exc)) from None  # reader meets it again and says what it is
+            data, cut = _inflate(data)
+            if cut and not data.endswith(b"\n"):
+                raise NotPlain("gzip stream cut short inside a line")
+            if cut:
+                cut_short.append(key)
+    except NotPlain:
+        raise
+    except Exception as exc:  # unreadable, missing, denied or corrupt gzip: DuckDB's reader
+        raise NotPlain(str(exc)) from None  # meets it again and says what it is
     if not data:
         raise NotPlain("empty file")
     if not data.endswith(b"\n"):
@@ -72,7 +80,26 @@ def _records(store: Store, source: Source, key: str) -> tuple[bytes, int]:
     return data, data.find(b"\n") + 1 if source.header else 0
 
 
-def _read(store: Store, source: Source, members: list[tuple[str, int]]) -> tuple[Any, list[int]]:
+def _inflate(data: bytes) -> tuple[bytes, bool]:
+    """gzip data inflated, and whether its stream stops before its end (what is there kept)."""
+    from isal import igzip, isal_zlib
+
+    try:
+        return igzip.decompress(data), False
+    except EOFError:  # "ended before the end-of-stream marker": inflate up to the cut
+        parts = []
+        while data:  # member by member, as gzip files may be concatenated
+            member = isal_zlib.decompressobj(wbits=31)
+            parts.append(member.decompress(data))
+            if not member.eof:
+                break
+            data = member.unused_data
+        return b"".join(parts), True
+
+
+def _read(
+    store: Store, source: Source, members: list[tuple[str, int]], cut_short: list[str]
+) -> tuple[Any, list[int]]:
     """Files of one format ((key, lineage) pairs) as one Arrow table of their columns plus the
     lineage column; and the rows of each file. Small files are parsed together (a month of
     5-minute files is mostly per-call costs), up to _PARSE_BYTES of text at a time."""
@@ -82,7 +109,7 @@ def _read(store: Store, source: Source, members: list[tuple[str, int]]) -> tuple
     chunk: list[tuple[bytes, int, int]] = []
     size = 0
     for n, (key, lineage) in enumerate(members):
-        text, start = _records(store, source, key)
+        text, start = _records(store, source, key, cut_short)
         chunk.append((text, start, lineage))
         size += len(text) - start
         if n == len(members) - 1 or size >= _PARSE_BYTES:
@@ -132,9 +159,12 @@ def _parse(source: Source, files: list[tuple[bytes, int, int]]) -> tuple[Any, li
     return table.append_column(LINEAGE_COLUMN, lineage), lines
 
 
-def read_partition(store: Store, files: list[tuple[Source, str, int]], columns: list[str]) -> Any:
+def read_partition(
+    store: Store, files: list[tuple[Source, str, int]], columns: list[str], cut_short: list[str]
+) -> Any:
     """Files ((source, key, lineage) of one partition) as one Arrow table: `columns` in that
-    order, the lineage column last; with its rows per lineage.
+    order, the lineage column last; with its rows per lineage. Files whose gzip stream is cut
+    short are added to `cut_short`.
 
     None when a file is not plain: DuckDB then writes the partition.
     """
@@ -146,7 +176,7 @@ def read_partition(store: Store, files: list[tuple[Source, str, int]], columns: 
     tables, counts = [], dict[int, int]()
     try:
         for source, members in by_format.values():
-            table, lines = _read(store, source, members)
+            table, lines = _read(store, source, members, cut_short)
             tables.append(table)
             counts.update((lineage, n) for (_, lineage), n in zip(members, lines, strict=True))
     except NotPlain:
@@ -171,14 +201,17 @@ Job = tuple[str, list[tuple[Source, str, int]], list[str], Path]
 """(name, files of the partition as (source, key, lineage), columns, target)"""
 
 
-def write_partitions(store: Store, jobs: list[Job], con: Any) -> dict[str, dict[int, int] | None]:
+def write_partitions(
+    store: Store, jobs: list[Job], con: Any, cut_short: list[str]
+) -> dict[str, dict[int, int] | None]:
     """Each job's partition read by Arrow, then sorted (file_format) and written to its target
     by DuckDB's COPY: DuckDB's own Parquet, whose files read as fast as the ones its COPY from
     text writes, which Arrow's zstd pages do not; and DuckDB's sort stays within its memory
     limit, where Arrow's would copy the table.
 
     Arrow reads the next partitions while DuckDB writes one. Returns rows per lineage for
-    each job, None for a partition left to DuckDB's text reader.
+    each job, None for a partition left to DuckDB's text reader; files whose gzip stream is cut
+    short are added to `cut_short`.
     """
     import duckdb
     import pyarrow as pa
@@ -201,7 +234,7 @@ def write_partitions(store: Store, jobs: list[Job], con: Any) -> dict[str, dict[
         queue = iter(jobs)
         while True:
             while len(pending) < ahead and (job := next(queue, None)):
-                pending.append((job, pool.submit(read_partition, store, job[1], job[2])))
+                pending.append((job, pool.submit(read_partition, store, job[1], job[2], cut_short)))
             if not pending:
                 return done
             (name, _, columns, target), future = pending.popleft()

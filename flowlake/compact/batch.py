@@ -276,11 +276,20 @@ def _write_plain_partitions(
     if not jobs:
         return delivered
     con = connect()
+    cut_short: list[str] = []
     try:
         apply_resources(con, replace(resources, memory_limit=arrow_writer.SORT_MEMORY))
-        written = arrow_writer.write_partitions(lake.store, jobs, con)
+        written = arrow_writer.write_partitions(lake.store, jobs, con, cut_short)
     finally:
         con.close()
+    for key in sorted(set(cut_short)):
+        problem = f"{lake.store.reader_path(key)}: its gzip stream is cut short (a partial copy?)"
+        if lake.strict:
+            raise LakeError(problem)
+        out.warnings.append(
+            f"{problem}: the lines before the cut are compacted; once the file is whole, its new "
+            "size has it compacted again"
+        )
     left = dict(delivered)
     for key, counts in written.items():
         if counts is None:
@@ -361,10 +370,11 @@ def _problems(engine: DuckDBEngine, keys: list[str], out: BatchOutput) -> None:
     """Malformed lines and unreadable files met by `engine`, per source key, into `out`."""
     assert engine.lake
     path_of = {engine.lake.store.reader_path(k): k for k in keys}
-    out.warnings = engine.all_warnings()
+    warnings = engine.all_warnings()
+    out.warnings += warnings
     out.malformed = {path_of[p]: n for p, n in engine.malformed.items() if p in path_of}
     out.unreadable = {
-        path_of[p]: next((w for w in out.warnings if p in w), "unreadable")
+        path_of[p]: next((w for w in warnings if p in w), "unreadable")
         for p in engine.unreadable
         if p in path_of
     }
