@@ -186,16 +186,17 @@ def collect_garbage(destination: Destination, manifest: Manifest) -> list[str]:
     killed after putting them in place and before its commit, or after a commit that replaced
     or merged them and before it deleted them."""
     marked = destination.marked()
-    if not marked:  # nothing can be garbage: spare a listing of every data file (on S3, ~9
-        destination.clear_staging()  # LIST requests for a year of hours, each run)
-        return []
-    listed = manifest.listed()
-    garbage = [
-        f.key for f in destination.data_files() if batch_of(f.key) in marked and f.key not in listed
-    ]
-    destination.delete(garbage)
-    for batch in marked:
-        destination.unmark(batch)
+    garbage: list[str] = []
+    if marked:  # else nothing can be garbage: no listing of every data file (on S3, ~9 LIST
+        listed = manifest.listed()  # requests for a year of hours, each run)
+        garbage = [
+            f.key
+            for f in destination.data_files()
+            if batch_of(f.key) in marked and f.key not in listed
+        ]
+        destination.delete(garbage)
+        for batch in marked:
+            destination.unmark(batch)
     destination.clear_staging()
     return garbage
 

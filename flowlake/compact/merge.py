@@ -33,7 +33,7 @@ from flowlake.compact.batch import Resources, apply_resources, ordered_columns
 from flowlake.compact.destination import Destination
 from flowlake.compact.file_format import PARQUET_OPTIONS, order_by
 from flowlake.compact.manifest import Batch, Manifest, new_batch_id, owners, utc_now
-from flowlake.compact.verify import duckdb_connection, lineage_rows, parquet_rows
+from flowlake.compact.verify import duckdb_connection, lineage_rows, parquet_rows, with_lineage
 from flowlake.engines.duckdb_conn import duckdb_module
 from flowlake.errors import LakeError
 from flowlake.lake.store import S3Options
@@ -101,7 +101,8 @@ def merge_batches(
             destination.renew()
             staging = destination.staging(plan.batch.id)
             try:
-                if not _has_lineage(con, [destination.reader_path(k) for k in plan.inputs()]):
+                inputs = {destination.reader_path(k) for k in plan.inputs()}
+                if len(set(with_lineage(con, sorted(inputs)))) < len(inputs):
                     continue  # files from before the lineage column: rows cannot be renumbered
                 say(
                     f"merging {len(plan.group)} batch(es) of earlier runs sharing hour "
@@ -171,16 +172,6 @@ def _plan(group: list[Batch]) -> _Plan:
         rows_written=sum(b.rows_written for b in group),
     )
     return _Plan(group, merged, rewrites)
-
-
-def _has_lineage(con: Any, paths: list[str]) -> bool:
-    if not paths:
-        return True
-    (with_column,) = con.execute(
-        f"SELECT count(DISTINCT file_name) FROM parquet_schema({file_list(paths)}) "
-        f"WHERE name = {string_literal(LINEAGE_COLUMN)}"
-    ).fetchone()
-    return int(with_column) == len(set(paths))
 
 
 def _rewrite(

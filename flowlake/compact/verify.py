@@ -72,19 +72,25 @@ def parquet_rows(con: Any, paths: list[str]) -> dict[str, int]:
     return {name: int(n) for name, n in rows}
 
 
-def lineage_rows(con: Any, paths: list[str]) -> dict[str, Counter[int | None]]:
-    """Rows per source index (LINEAGE_COLUMN) in each Parquet file that has the column; files
-    written before it existed are left out."""
+def with_lineage(con: Any, paths: list[str]) -> list[str]:
+    """The Parquet files of `paths` that have LINEAGE_COLUMN (files written before it existed
+    do not)."""
     if not paths:
-        return {}
-    counts: dict[str, Counter[int | None]] = {}
-    with_column = [
+        return []
+    return [
         name
         for (name,) in con.execute(
             f"SELECT DISTINCT file_name FROM parquet_schema({file_list(paths)}) "
             f"WHERE name = {string_literal(LINEAGE_COLUMN)}"
         ).fetchall()
     ]
+
+
+def lineage_rows(con: Any, paths: list[str]) -> dict[str, Counter[int | None]]:
+    """Rows per source index (LINEAGE_COLUMN) in each Parquet file that has the column; files
+    written before it existed are left out."""
+    counts: dict[str, Counter[int | None]] = {}
+    with_column = with_lineage(con, paths)
     if not with_column:
         return {}
     for name, index, n in con.execute(
@@ -148,7 +154,6 @@ def verify(lake: Lake, to: str) -> VerifyReport:
         check_same_lake,
         identities,
         scan_sources,
-        source_path,
         without_window,
     )
 
@@ -196,7 +201,7 @@ def verify(lake: Lake, to: str) -> VerifyReport:
         report.differences += _lineage_differences(batch, [lineage.get(k) for k in batch.files])
 
     discovery, objects = scan_sources(lake)
-    current = {source_identity(source_path(lake, k)): k for s in discovery.sources for k in s.keys}
+    current = identities(lake, discovery)
     entries = manifest.by_source()
     unchanged = {}
     whole: dict[str, str] | None = None
