@@ -1,10 +1,11 @@
-"""Compaction's fast path: an hour of plain text files (local or S3) read by Arrow.
+"""Compaction's fast path: an hour of plain text files (local or S3) read and written by Arrow.
 
 DuckDB's COPY from text inflates gzip with miniz at about the speed of `zcat`, and parses,
 sorts and writes one partition at a time. Here ISA-L inflates (the `isal` package, ~3x faster
-than zlib) and Arrow's CSV reader parses the next partitions in threads (the GIL is released
-in both) while DuckDB sorts the current one and writes it from the Arrow table: the
-Parquet files are DuckDB's own, as the text path writes them.
+than zlib), Arrow's CSV reader parses, and Arrow sorts and writes the Parquet file as DuckDB's
+COPY would (flowlake.compact.file_format): an hour per core, in threads (the GIL is released
+in each). A month of 5-minute files is mostly per-hour costs, where DuckDB's COPY took ~20 ms
+an hour and Arrow takes ~10 (decision 0004).
 
 Only files whose every line is a plain record go this way. Arrow is told to fail on anything
 else: a line with runs of spaces (too many columns), too few columns, a value that is not of
@@ -20,20 +21,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from flowlake.compact.file_format import PARQUET_OPTIONS, order_by
+from flowlake.compact.file_format import sort_table, write_table
 from flowlake.errors import LakeError
 from flowlake.lake.discovery import Source
 from flowlake.lake.store import Store
 from flowlake.lake.view import LINEAGE_COLUMN, duckdb_type
 
 # A partition this big (source bytes) or bigger goes to DuckDB's text reader, which spills to
-# disk: Arrow holds an hour's table in memory (~4x the gzip bytes), for up to three hours at
-# once (two being read, one being written).
+# disk: Arrow holds an hour's table in memory (~4x the gzip bytes) and its sorted copy while
+# it is written, an hour per core at once.
 MAX_PARTITION_BYTES = 32 * 2**20
-# DuckDB's memory for sorting and writing one such hour (~1.1M records sort in ~170 MB): the
-# Arrow tables live beside it. Hours of 28.6 MiB of gzip peaked at 870 MiB in all (1,145 MiB
-# with DuckDB's usual 512 MB, whose freed blocks it keeps).
-SORT_MEMORY = "256MB"
 _PARSE_BYTES = 8 * 2**20  # text parsed per call: many small files at once, a big one alone
 _ARROW_TYPES = {"INTEGER": "int32", "BIGINT": "int64", "VARCHAR": "string"}
 
@@ -202,60 +199,49 @@ Job = tuple[str, list[tuple[Source, str, int]], list[str], Path]
 
 
 def write_partitions(
-    store: Store, jobs: list[Job], con: Any, cut_short: list[str]
+    store: Store, jobs: list[Job], cut_short: list[str], threads: int | None = None
 ) -> dict[str, dict[int, int] | None]:
-    """Each job's partition read by Arrow, then sorted (file_format) and written to its target
-    by DuckDB's COPY: DuckDB's own Parquet, whose files read as fast as the ones its COPY from
-    text writes, which Arrow's zstd pages do not; and DuckDB's sort stays within its memory
-    limit, where Arrow's would copy the table.
+    """Each job's partition read by Arrow, sorted and written to its target (file_format),
+    in `threads` threads (a core each by default): each reads, sorts and writes an hour (the
+    GIL is released in each).
 
-    Arrow reads the next partitions while DuckDB writes one. Returns rows per lineage for
-    each job, None for a partition left to DuckDB's text reader; files whose gzip stream is cut
-    short are added to `cut_short`.
+    Returns rows per lineage for each job, None for a partition left to DuckDB's text reader;
+    files whose gzip stream is cut short are added to `cut_short`.
     """
-    import duckdb
     import pyarrow as pa
-
-    from flowlake.lake.view import quote, string_literal
 
     try:
         pa.jemalloc_set_decay_ms(0)  # freed tables go back to the system: RSS stays what is live
     except NotImplementedError:  # a pyarrow built without jemalloc
         pass
-    # DuckDB keeps the blocks of one hour's sort for the next rather than handing them back to
-    # the kernel and faulting in fresh zeroed pages: ~10% of compaction's time at 10M records
-    # (13.2-15.4 s became 12.3-13.9 s, interleaved), ~70 MB more resident
-    con.execute(f"SET block_allocator_memory = {string_literal(SORT_MEMORY)}")
-    con.execute("SET allocator_flush_threshold = '1GB'")
-    ahead = max(1, os.cpu_count() or 1)  # partitions read in advance: memory stays bounded
+
+    def write(job: Job) -> dict[int, int] | None:
+        _, files, columns, target = job
+        read = read_partition(store, files, columns, cut_short)
+        if read is None:
+            return None
+        table, counts = read
+        if table.num_rows:  # no file for an hour without records, as DuckDB writes none
+            try:
+                write_table(sort_table(table), str(target))
+            except OSError as exc:  # a full disk, a staging folder gone
+                raise LakeError(f"cannot write {target}: {exc}") from None
+        return counts
+
+    # an hour a core, and as many queued: memory stays bounded, and a failed write stops the
+    # run without waiting for the rest of the batch
+    workers = threads or max(1, os.cpu_count() or 1)
     done: dict[str, dict[int, int] | None] = {}
-    with ThreadPoolExecutor(max_workers=ahead) as pool:
-        pending: deque[tuple[Job, Future[Any]]] = deque()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[tuple[str, Future[dict[int, int] | None]]] = deque()
         queue = iter(jobs)
         while True:
-            while len(pending) < ahead and (job := next(queue, None)):
-                pending.append((job, pool.submit(read_partition, store, job[1], job[2], cut_short)))
+            while len(pending) < 2 * workers and (job := next(queue, None)):
+                pending.append((job[0], pool.submit(write, job)))
             if not pending:
                 return done
-            (name, _, columns, target), future = pending.popleft()
-            read = future.result()
-            if read is None:
-                done[name] = None
-                continue
-            table, counts = read
-            names = ", ".join(quote(c) for c in [*columns, LINEAGE_COLUMN])
-            order = order_by(columns)
-            con.register("flowlake_partition", table)
-            try:
-                con.execute(
-                    f"COPY (SELECT {names} FROM flowlake_partition{order}) "
-                    f"TO {string_literal(str(target))} {PARQUET_OPTIONS}"
-                )
-            except duckdb.Error as exc:  # a full disk, a spill folder gone
-                raise LakeError(f"cannot write {target}: {str(exc).splitlines()[0]}") from None
-            finally:
-                con.unregister("flowlake_partition")
-            done[name] = counts
+            name, future = pending.popleft()
+            done[name] = future.result()
 
 
 __all__ = ["MAX_PARTITION_BYTES", "eligible", "read_partition", "write_partitions"]

@@ -24,7 +24,7 @@ Source files are of two kinds, each written its own way:
 One DuckDB engine reads the batch; its flow_logs view is narrowed to the files of each step,
 so lines with runs of spaces are recovered, malformed lines counted and unreadable files
 skipped as in any query. Before it, a delivered hour of plain records takes the fast path
-(flowlake.compact.arrow_writer): Arrow reads it, DuckDB sorts and writes it the same way.
+(flowlake.compact.arrow_writer): Arrow reads, sorts and writes it the same way.
 """
 
 import re
@@ -40,7 +40,6 @@ from flowlake import registry
 from flowlake.compact import arrow_writer
 from flowlake.compact.file_format import PARQUET_OPTIONS, order_by
 from flowlake.engines.duckdb import DuckDBEngine
-from flowlake.engines.duckdb_conn import connect
 from flowlake.errors import LakeError
 from flowlake.lake import Lake
 from flowlake.lake import layout as aws_layout
@@ -275,13 +274,8 @@ def _write_plain_partitions(
         jobs.append((key, files, ordered_columns(fields), _staged(staging, key)))
     if not jobs:
         return delivered
-    con = connect()
     cut_short: list[str] = []
-    try:
-        apply_resources(con, replace(resources, memory_limit=arrow_writer.SORT_MEMORY))
-        written = arrow_writer.write_partitions(lake.store, jobs, con, cut_short)
-    finally:
-        con.close()
+    written = arrow_writer.write_partitions(lake.store, jobs, cut_short, resources.threads)
     for key in sorted(set(cut_short)):
         problem = f"{lake.store.reader_path(key)}: its gzip stream is cut short (a partial copy?)"
         if lake.strict:
