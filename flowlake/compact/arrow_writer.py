@@ -16,21 +16,32 @@ rows DuckDB would have written.
 """
 
 import os
+import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from flowlake.compact.file_format import sort_table, write_table
+from flowlake.compact.file_format import (
+    PARQUET_OPTIONS,
+    ROW_GROUP_ROWS,
+    order_by,
+    sort_table,
+    write_table,
+)
 from flowlake.errors import LakeError
 from flowlake.lake.discovery import Source
 from flowlake.lake.store import Store
 from flowlake.lake.view import LINEAGE_COLUMN, duckdb_type
 
 # A partition this big (source bytes) or bigger goes to DuckDB's text reader, which spills to
-# disk: Arrow holds an hour's table in memory (~4x the gzip bytes) and its sorted copy while
-# it is written, an hour per core at once.
+# disk: Arrow holds an hour's table in memory (~4x the gzip bytes) while it is written, an hour
+# per core at once.
 MAX_PARTITION_BYTES = 32 * 2**20
+# DuckDB's memory for sorting and writing an hour of more than a row group (~1.1M records sort
+# in ~170 MB): the Arrow tables live beside it.
+SORT_MEMORY = "256MB"
 _PARSE_BYTES = 8 * 2**20  # text parsed per call: many small files at once, a big one alone
 _ARROW_TYPES = {"INTEGER": "int32", "BIGINT": "int64", "VARCHAR": "string"}
 
@@ -208,7 +219,11 @@ def write_partitions(
     Returns rows per lineage for each job, None for a partition left to DuckDB's text reader;
     files whose gzip stream is cut short are added to `cut_short`.
     """
+    import duckdb
     import pyarrow as pa
+
+    from flowlake.engines.duckdb_conn import connect
+    from flowlake.lake.view import quote, string_literal
 
     try:
         pa.jemalloc_set_decay_ms(0)  # freed tables go back to the system: RSS stays what is live
@@ -221,18 +236,49 @@ def write_partitions(
         if read is None:
             return None
         table, counts = read
-        if table.num_rows:  # no file for an hour without records, as DuckDB writes none
-            try:
+        if not table.num_rows:  # no file for an hour without records, as DuckDB writes none
+            return counts
+        try:
+            if table.num_rows <= ROW_GROUP_ROWS:
                 write_table(sort_table(table), str(target))
-            except OSError as exc:  # a full disk, a staging folder gone
-                raise LakeError(f"cannot write {target}: {exc}") from None
+            else:
+                _copy_with_duckdb(table, columns, target)
+        except (OSError, duckdb.Error) as exc:  # a full disk, a staging folder gone
+            raise LakeError(f"cannot write {target}: {str(exc).splitlines()[0]}") from None
         return counts
+
+    def _copy_with_duckdb(table: Any, columns: list[str], target: Path) -> None:
+        con = getattr(local, "con", None)
+        if con is None:
+            con = local.con = connect()
+            connections.append(con)
+            con.execute(f"SET memory_limit = {string_literal(SORT_MEMORY)}")
+            con.execute("SET preserve_insertion_order = false")  # the COPY sorts
+            con.execute("SET threads = 1")  # each worker thread has its own: a core each
+            # DuckDB keeps the blocks of one hour's sort for the next rather than handing them
+            # back to the kernel and faulting in fresh zeroed pages: ~10% of compaction's time
+            # at 10M records (13.2-15.4 s became 12.3-13.9 s, interleaved)
+            con.execute(f"SET block_allocator_memory = {string_literal(SORT_MEMORY)}")
+            con.execute("SET allocator_flush_threshold = '1GB'")
+        names = ", ".join(quote(c) for c in [*columns, LINEAGE_COLUMN])
+        con.register("flowlake_partition", table)
+        try:
+            con.execute(
+                f"COPY (SELECT {names} FROM flowlake_partition{order_by(columns)}) "
+                f"TO {string_literal(str(target))} {PARQUET_OPTIONS}"
+            )
+        finally:
+            con.unregister("flowlake_partition")
+
+    local = threading.local()  # a DuckDB connection per thread, made when first needed
+    connections: list[Any] = []
 
     # an hour a core, and as many queued: memory stays bounded, and a failed write stops the
     # run without waiting for the rest of the batch
     workers = threads or max(1, os.cpu_count() or 1)
     done: dict[str, dict[int, int] | None] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ExitStack() as cleanup, ThreadPoolExecutor(max_workers=workers) as pool:
+        cleanup.callback(lambda: [con.close() for con in connections])
         pending: deque[tuple[str, Future[dict[int, int] | None]]] = deque()
         queue = iter(jobs)
         while True:
