@@ -1,11 +1,12 @@
-"""Compaction's fast path: an hour of plain text files (local or S3) read and written by Arrow.
+"""Compaction's fast path: an hour of plain text files (local or S3) read by Arrow.
 
 DuckDB's COPY from text inflates gzip with miniz at about the speed of `zcat`, and parses,
 sorts and writes one partition at a time. Here ISA-L inflates (the `isal` package, ~3x faster
-than zlib), Arrow's CSV reader parses, and Arrow sorts and writes the Parquet file as DuckDB's
-COPY would (flowlake.compact.file_format): an hour per core, in threads (the GIL is released
-in each). A month of 5-minute files is mostly per-hour costs, where DuckDB's COPY took ~20 ms
-an hour and Arrow takes ~10 (decision 0004).
+than zlib) and Arrow's CSV reader parses, an hour per core, in threads (the GIL is released in
+each). An hour of up to a row group is sorted and written by Arrow as DuckDB's COPY would write
+it (flowlake.compact.file_format): a month of 5-minute files is mostly per-hour costs, where
+DuckDB's COPY took ~20 ms an hour and Arrow takes ~10. A bigger hour is sorted and written by
+DuckDB's COPY from the Arrow table, whose files DuckDB reads faster (decision 0008).
 
 Only files whose every line is a plain record go this way. Arrow is told to fail on anything
 else: a line with runs of spaces (too many columns), too few columns, a value that is not of
@@ -213,8 +214,8 @@ def write_partitions(
     store: Store, jobs: list[Job], cut_short: list[str], threads: int | None = None
 ) -> dict[str, dict[int, int] | None]:
     """Each job's partition read by Arrow, sorted and written to its target (file_format),
-    in `threads` threads (a core each by default): each reads, sorts and writes an hour (the
-    GIL is released in each).
+    in `threads` threads (a core each by default): each reads, sorts and writes an hour, with
+    Arrow up to a row group, with a DuckDB connection of its own beyond.
 
     Returns rows per lineage for each job, None for a partition left to DuckDB's text reader;
     files whose gzip stream is cut short are added to `cut_short`.
@@ -242,12 +243,12 @@ def write_partitions(
             if table.num_rows <= ROW_GROUP_ROWS:
                 write_table(sort_table(table), str(target))
             else:
-                _copy_with_duckdb(table, columns, target)
+                copy_with_duckdb(table, columns, target)
         except (OSError, duckdb.Error) as exc:  # a full disk, a staging folder gone
             raise LakeError(f"cannot write {target}: {str(exc).splitlines()[0]}") from None
         return counts
 
-    def _copy_with_duckdb(table: Any, columns: list[str], target: Path) -> None:
+    def copy_with_duckdb(table: Any, columns: list[str], target: Path) -> None:
         con = getattr(local, "con", None)
         if con is None:
             con = local.con = connect()
