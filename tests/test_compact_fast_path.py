@@ -4,6 +4,7 @@ writes, sorted the same way, and hand back every hour it cannot read exactly as 
 """
 
 import gzip
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -395,3 +396,42 @@ def test_arrow_encodes_an_hour_as_duckdbs_copy_does(
     assert fast == duckdb_written
     assert fast["srcport"] == (False, False) and fast["dstport"] == (True, True)
     assert row_multisets(tmp_path / "fast") == row_multisets(tmp_path / "duckdb")
+
+
+def test_two_hours_spilling_at_once_keep_apart(tmp_path: Path) -> None:
+    """Two hours of more than a row group are sorted by two DuckDB databases at once. Each
+    must spill to a folder of its own under the destination: in one folder (an in-memory
+    database's default, `.tmp` in the current folder) they overwrote each other's spill files
+    and the process died of signal 11. Run as a process, so such a death fails the test."""
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    per_hour = 300_000  # more than a row group: DuckDB's COPY sorts and writes it
+    for hour, stamp in enumerate(["20240501T1010Z", "20240501T1110Z"]):
+        first = hour * per_hour
+        lines = [
+            record(n, start=T0 + 3600 * hour + n % 3600) for n in range(first, first + per_hour)
+        ]
+        aws_file(raw, stamp, lines)
+    dest, cwd = tmp_path / "compacted", tmp_path / "cwd"
+    cwd.mkdir()
+    # a sort memory far below an hour's rows, so both databases spill
+    program = (
+        "import sys; from flowlake.compact import arrow_writer; "
+        "arrow_writer.SORT_MEMORY = '64MB'; from flowlake.cli import main; "
+        "sys.argv[0] = 'flowlake'; main()"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program, "compact", "--lake", str(raw), "--to", str(dest)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FLOWLAKE_CONFIG": os.devnull},
+        timeout=300,
+    )
+    assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
+    assert f"{2 * per_hour:,} rows" in run.stdout
+    assert not list(cwd.iterdir())  # nothing spilled where the command was run
+    assert not (dest / "_flowlake" / "staging").exists()  # nor left in the destination
+    assert len(data_files(dest)) == 2

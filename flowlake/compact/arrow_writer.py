@@ -16,7 +16,9 @@ reports such lines exactly as any query does. So a partition written here holds 
 rows DuckDB would have written.
 """
 
+import itertools
 import os
+import tempfile
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -213,11 +215,16 @@ Job = tuple[str, list[tuple[Source, str, int]], list[str], Path]
 
 
 def write_partitions(
-    store: Store, jobs: list[Job], cut_short: list[str], threads: int | None = None
+    store: Store,
+    jobs: list[Job],
+    cut_short: list[str],
+    spill_dir: Path | None = None,
+    threads: int | None = None,
 ) -> dict[str, dict[int, int] | None]:
     """Each job's partition read by Arrow, sorted and written to its target (file_format),
     in `threads` threads (a core each by default): each reads, sorts and writes an hour, with
-    Arrow up to a row group, with a DuckDB connection of its own beyond.
+    Arrow up to a row group, with a DuckDB connection of its own beyond, which spills to a
+    folder of its own under `spill_dir` (a temporary folder without it).
 
     Returns rows per lineage for each job, None for a partition left to DuckDB's text reader;
     files whose gzip stream is cut short are added to `cut_short`.
@@ -255,8 +262,18 @@ def write_partitions(
     def copy_with_duckdb(table: Any, columns: list[str], target: Path) -> None:
         con = getattr(local, "con", None)
         if con is None:
-            con = local.con = connect()
-            connections.append(con)
+            # a folder a connection: DuckDB names its spill files alike in every database, and
+            # two spilling into one folder (an in-memory database's default: `.tmp` in the
+            # current folder) overwrote each other's blocks and crashed (signal 11)
+            with registering:
+                if spill_dir is None:
+                    spill = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
+                else:
+                    spill = spill_dir / f"worker-{next(numbers)}"
+                    spill.mkdir(parents=True, exist_ok=True)
+                con = local.con = connect()
+                cleanup.callback(con.close)  # registered after its folder: closed before it goes
+            con.execute(f"SET temp_directory = {string_literal(str(spill))}")
             con.execute(f"SET memory_limit = {string_literal(SORT_MEMORY)}")
             con.execute("SET preserve_insertion_order = false")  # the COPY sorts
             con.execute("SET threads = 1")  # each worker thread has its own: a core each
@@ -276,14 +293,14 @@ def write_partitions(
             con.unregister("flowlake_partition")
 
     local = threading.local()  # a DuckDB connection per thread, made when first needed
-    connections: list[Any] = []
+    registering = threading.Lock()  # workers add their connections to `cleanup`
+    numbers = itertools.count(1)
 
     # an hour a core, and as many queued: memory stays bounded, and a failed write stops the
     # run without waiting for the rest of the batch
     workers = threads or max(1, os.cpu_count() or 1)
     done: dict[str, dict[int, int] | None] = {}
     with ExitStack() as cleanup, ThreadPoolExecutor(max_workers=workers) as pool:
-        cleanup.callback(lambda: [con.close() for con in connections])
         pending: deque[tuple[str, Future[dict[int, int] | None]]] = deque()
         queue = iter(jobs)
         while True:

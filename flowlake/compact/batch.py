@@ -275,7 +275,9 @@ def _write_plain_partitions(
     if not jobs:
         return delivered
     cut_short: list[str] = []
-    written = arrow_writer.write_partitions(lake.store, jobs, cut_short, resources.threads)
+    written = arrow_writer.write_partitions(
+        lake.store, jobs, cut_short, resources.spill_dir, resources.threads
+    )
     for key in sorted(set(cut_short)):
         problem = f"{lake.store.reader_path(key)}: its gzip stream is cut short (a partial copy?)"
         if lake.strict:
