@@ -18,7 +18,6 @@ rows DuckDB would have written.
 
 import itertools
 import os
-import tempfile
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -224,7 +223,7 @@ def write_partitions(
     """Each job's partition read by Arrow, sorted and written to its target (file_format),
     in `threads` threads (a core each by default): each reads, sorts and writes an hour, with
     Arrow up to a row group, with a DuckDB connection of its own beyond, which spills to a
-    folder of its own under `spill_dir` (a temporary folder without it).
+    folder of its own under `spill_dir` (or where connect() puts it).
 
     Returns rows per lineage for each job, None for a partition left to DuckDB's text reader;
     files whose gzip stream is cut short are added to `cut_short`.
@@ -262,18 +261,16 @@ def write_partitions(
     def copy_with_duckdb(table: Any, columns: list[str], target: Path) -> None:
         con = getattr(local, "con", None)
         if con is None:
-            # a folder a connection: DuckDB names its spill files alike in every database, and
-            # two spilling into one folder (an in-memory database's default: `.tmp` in the
-            # current folder) overwrote each other's blocks and crashed (signal 11)
             with registering:
-                if spill_dir is None:
-                    spill = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
-                else:
-                    spill = spill_dir / f"worker-{next(numbers)}"
-                    spill.mkdir(parents=True, exist_ok=True)
                 con = local.con = connect()
-                cleanup.callback(con.close)  # registered after its folder: closed before it goes
-            con.execute(f"SET temp_directory = {string_literal(str(spill))}")
+                cleanup.callback(con.close)
+                number = next(numbers)
+            if spill_dir is not None:  # on the destination's disk, beside the staged files
+                # a folder a connection, as connect() gives: two databases spilling into one
+                # folder overwrite each other's files (they crashed with signal 11)
+                spill = spill_dir / f"worker-{number}"
+                spill.mkdir(parents=True, exist_ok=True)
+                con.execute(f"SET temp_directory = {string_literal(str(spill))}")
             con.execute(f"SET memory_limit = {string_literal(SORT_MEMORY)}")
             con.execute("SET preserve_insertion_order = false")  # the COPY sorts
             con.execute("SET threads = 1")  # each worker thread has its own: a core each

@@ -1,10 +1,12 @@
 """A DuckDB connection set up the flowlake way: UTC, httpfs from its wheel, our SQL macros."""
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowlake.errors import FlowlakeError
 from flowlake.resources import sql_dir
+from flowlake.sqltext import string_literal
 
 if TYPE_CHECKING:
     from flowlake.lake.store import S3Options
@@ -48,12 +50,24 @@ def duckdb_module() -> Any:
         return duckdb
 
 
+def _spill_folder() -> str:
+    import tempfile
+    import uuid
+
+    return os.path.join(tempfile.gettempdir(), f"flowlake-spill-{uuid.uuid4().hex}")
+
+
 def connect(*, httpfs: bool = False) -> Any:
     con = duckdb_module().connect(
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     )
     con.execute("SET enable_progress_bar = false")  # stdout carries results only
     con.execute("SET TimeZone = 'UTC'")
+    # An in-memory database spills to `.tmp` in the current folder, under the same file names
+    # in every database: a big query in a read-only folder fails, and two databases spilling
+    # there at once overwrite each other's blocks (two compaction workers did, and crashed).
+    # A folder of its own: DuckDB makes it when it first spills and removes it on close.
+    con.execute(f"SET temp_directory = {string_literal(_spill_folder())}")
     if httpfs:
         # signature checks stay on: the wheel's binary is signed by DuckDB
         con.execute(f"LOAD '{httpfs_extension_path()}'")
