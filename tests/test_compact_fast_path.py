@@ -435,3 +435,25 @@ def test_two_hours_spilling_at_once_keep_apart(tmp_path: Path) -> None:
     assert not list(cwd.iterdir())  # nothing spilled where the command was run
     assert not (dest / "_flowlake" / "staging").exists()  # nor left in the destination
     assert len(data_files(dest)) == 2
+
+
+def test_a_batch_of_small_hours_gives_back_pyarrows_allocator(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Small hours are written with glibc's allocator (faster for a month of 5-minute files);
+    pyarrow's own pool is back for whatever runs next in the process."""
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    seen = []
+    real = arrow_writer.read_partition
+
+    def noting(*args: Any) -> Any:
+        seen.append(pa.default_memory_pool().backend_name)
+        return real(*args)
+
+    raw = tmp_path / "raw"
+    aws_file(raw, "20240501T1210Z", [record(n) for n in range(100)])
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(arrow_writer, "read_partition", noting)
+        assert cli("compact", "--lake", raw, "--to", tmp_path / "out").code == 0
+    assert seen == ["system"]
+    assert pa.default_memory_pool().backend_name == before != "system"

@@ -262,7 +262,8 @@ def _write_plain_partitions(
     for partition, group in sorted(_by_partition(delivered).items()):
         if not all(id(source_of[k]) in plain and k in sizes for k in group):
             continue
-        if sum(sizes[k] for k in group) >= arrow_writer.MAX_PARTITION_BYTES:
+        size = sum(sizes[k] for k in group)
+        if size >= arrow_writer.MAX_PARTITION_BYTES:
             continue
         group.sort(key=lineage.__getitem__)
         fields: list[str] = []  # the union of the files' fields, as DuckDB's view has them
@@ -271,7 +272,7 @@ def _write_plain_partitions(
             fields += [f for f in source.fields if f not in fields]
         files = [(source_of[k], k, lineage[k]) for k in group]
         key = partition_key(*partition, batch_id, _DELIVERED_FILE)
-        jobs.append((key, files, ordered_columns(fields), _staged(staging, key)))
+        jobs.append((key, files, ordered_columns(fields), _staged(staging, key), size))
     if not jobs:
         return delivered
     cut_short: list[str] = []
