@@ -16,7 +16,6 @@ reports such lines exactly as any query does. So a partition written here holds 
 rows DuckDB would have written.
 """
 
-import itertools
 import os
 import threading
 from collections import deque
@@ -265,11 +264,10 @@ def write_partitions(
             with registering:
                 con = local.con = connect()
                 cleanup.callback(con.close)
-                number = next(numbers)
             if spill_dir is not None:  # on the destination's disk, beside the staged files
                 # a folder a connection, as connect() gives: two databases spilling into one
                 # folder overwrite each other's files (they crashed with signal 11)
-                spill = spill_dir / f"worker-{number}"
+                spill = spill_dir / f"worker-{threading.get_ident()}"
                 spill.mkdir(parents=True, exist_ok=True)
                 con.execute(f"SET temp_directory = {string_literal(str(spill))}")
             con.execute(f"SET memory_limit = {string_literal(SORT_MEMORY)}")
@@ -292,7 +290,6 @@ def write_partitions(
 
     local = threading.local()  # a DuckDB connection per thread, made when first needed
     registering = threading.Lock()  # workers add their connections to `cleanup`
-    numbers = itertools.count(1)
 
     # an hour a core, and as many queued: memory stays bounded, and a failed write stops the
     # run without waiting for the rest of the batch

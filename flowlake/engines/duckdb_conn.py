@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from flowlake.errors import FlowlakeError
 from flowlake.resources import sql_dir
-from flowlake.sqltext import string_literal
 
 if TYPE_CHECKING:
     from flowlake.lake.store import S3Options
@@ -59,15 +58,19 @@ def _spill_folder() -> str:
 
 def connect(*, httpfs: bool = False) -> Any:
     con = duckdb_module().connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            # An in-memory database spills to `.tmp` in the current folder, under the same
+            # file names in every database: a big query in a read-only folder fails, and two
+            # databases spilling there at once overwrite each other's blocks (two compaction
+            # workers did, and crashed). A folder of its own: DuckDB makes it when it first
+            # spills and removes it on close.
+            "temp_directory": _spill_folder(),
+        }
     )
     con.execute("SET enable_progress_bar = false")  # stdout carries results only
     con.execute("SET TimeZone = 'UTC'")
-    # An in-memory database spills to `.tmp` in the current folder, under the same file names
-    # in every database: a big query in a read-only folder fails, and two databases spilling
-    # there at once overwrite each other's blocks (two compaction workers did, and crashed).
-    # A folder of its own: DuckDB makes it when it first spills and removes it on close.
-    con.execute(f"SET temp_directory = {string_literal(_spill_folder())}")
     if httpfs:
         # signature checks stay on: the wheel's binary is signed by DuckDB
         con.execute(f"LOAD '{httpfs_extension_path()}'")
