@@ -141,6 +141,8 @@ class Measurement:
     check: str = ""
     valid: bool = True
     notes: list[str] = field(default_factory=list)
+    floor: Timing | None = None  # the least any Python + DuckDB program takes (bench/floor.py)
+    floor_label: str = ""  # what the floor program does
 
     @property
     def figure(self) -> float:
@@ -154,6 +156,23 @@ class Measurement:
             return "INVALID"
         return "PASS" if self.target.met(self.figure) else "MISS"
 
+    def floor_note(self) -> str:
+        """The floor's time against what the target allows: a target below the floor is out of
+        reach of any Python + DuckDB program on this machine, flowlake included."""
+        assert self.floor
+        floor = self.floor.best
+        if self.baseline and self.target.unit == "x":
+            allowed = self.target.limit * self.baseline.best
+            speedup = self.baseline.best / floor
+            ratio = f" ({speedup:.{0 if speedup >= 10 else 1}f}x faster than the baseline)"
+        else:
+            allowed, ratio = self.target.limit, ""
+        verdict = "above" if floor > allowed else "below"
+        return (
+            f"floor ({self.floor_label}) {_seconds(floor)}{ratio}, "
+            f"{verdict} the {_seconds(allowed)} the target allows"
+        )
+
     def cells(self) -> list[str]:
         base, ours = self.baseline, self.contender
         if base:  # contender first, as in the ratio
@@ -165,6 +184,8 @@ class Measurement:
             details = [f"peak RSS {ours.max_rss_mib:,.0f} MiB", f"cpu {ours.cpu:.2f} s"]
         if self.check:
             details.append(self.check)
+        if self.floor:
+            details.append(self.floor_note())
         details += self.notes
         return [
             self.benchmark,
