@@ -134,7 +134,8 @@ def bench_reject_by_port(ctx: Context) -> list[Measurement]:
     if compacted.is_dir():
         commands.append(Command("flowlake compacted", [*query, str(compacted.resolve())], ctx.env))
         parquet = sorted(str(f.resolve()) for f in compacted.rglob("*.parquet"))
-        commands.append(Command("floor", floor_command("parquet", parquet), ctx.env))
+        floor_label = "Python + DuckDB, same aggregate on the same files"
+        commands.append(Command(floor_label, floor_command("parquet", parquet), ctx.env))
     awk, *contenders = measure(*commands)
     floor = contenders.pop() if compacted.is_dir() else None
     rows = []
@@ -153,7 +154,7 @@ def bench_reject_by_port(ctx: Context) -> list[Measurement]:
             valid=valid,
         )
         if what and floor:
-            with_floor(row, floor, "Python + DuckDB, same aggregate on the same files", awk.output)
+            with_floor(row, floor, awk.output)
         rows.append(row)
     return rows
 
@@ -163,10 +164,10 @@ def floor_command(kind: str, files: list[str] | None = None) -> list[str]:
     return [sys.executable, str(Path(__file__).with_name("floor.py")), kind, *(files or [])]
 
 
-def with_floor(row: Measurement, floor: Timing, label: str, expected_csv: str | None) -> None:
+def with_floor(row: Measurement, floor: Timing, expected_csv: str | None) -> None:
     """Add the floor to `row`, once its answer (if it gives one) is checked: a floor that
     skipped work is none."""
-    row.floor, row.floor_label = floor, label
+    row.floor = floor
     if expected_csv is None:
         return
     valid, check = compare(floor.output, expected_csv)

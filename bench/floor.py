@@ -6,9 +6,9 @@
 `startup` is the least any tool built on Python and DuckDB takes to answer anything. `parquet`
 adds the aggregate reject-by-port compiles to, run by DuckDB's own Parquet reader on the
 columns as stored, with nothing of flowlake (no CLI, no discovery, no view, no lake checks); it
-prints the answer as `flowlake query -f csv` does (times as Unix seconds), so the bench checks
-it against awk's as it checks flowlake's. A target below a floor is out of reach of flowlake
-on the machine measured; the table says so.
+prints the answer in the columns of `flowlake query -f csv` (times as Unix seconds, as awk
+gives them), so the bench checks it against awk's as it checks flowlake's. A target below a
+floor is out of reach of flowlake on the machine measured; the table says so.
 
 Run as a script, not `-m bench.floor`: the floor must not import more than it needs.
 """

@@ -141,8 +141,7 @@ class Measurement:
     check: str = ""
     valid: bool = True
     notes: list[str] = field(default_factory=list)
-    floor: Timing | None = None  # the least any Python + DuckDB program takes (bench/floor.py)
-    floor_label: str = ""  # what the floor program does
+    floor: Timing | None = None  # bench/floor.py, labelled by what it does
 
     @property
     def figure(self) -> float:
@@ -169,7 +168,7 @@ class Measurement:
             allowed, ratio = self.target.limit, ""
         verdict = "above" if floor > allowed else "below"
         return (
-            f"floor ({self.floor_label}) {_seconds(floor)}{ratio}, "
+            f"floor ({self.floor.label}) {_seconds(floor)}{ratio}, "
             f"{verdict} the {_seconds(allowed)} the target allows"
         )
 
